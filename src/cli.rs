@@ -1,0 +1,299 @@
+//! The command line: parses arguments and hands each command to the library stage that does
+//! the work. No logic lives here beyond choosing defaults and exit codes.
+
+use crate::census::Census;
+use crate::load::{self, LoadFailure};
+use crate::metrics::export::{self as metrics_export, Format};
+use crate::metrics::mdt::{self, Assumptions};
+use crate::metrics::EntityKind;
+use crate::pipeline;
+use crate::sample::{self, SampleOptions};
+use crate::validate::{self, Summary};
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// The census folder used when `--data` is not given: the latest bundled sample year.
+pub const DEFAULT_DATA: &str = "sample-data/2024";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "census-reports",
+    version,
+    about = "Validated figures and bespoke PDF reports for the drug and alcohol treatment and recovery workforce census of England"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check a census folder and write the queries to send back to participants.
+    Validate {
+        /// The census-year folder.
+        #[arg(long, default_value = DEFAULT_DATA)]
+        data: PathBuf,
+        /// Last year's folder, for the year-on-year rule (default: the sibling folder named
+        /// for the previous year, when there is one).
+        #[arg(long)]
+        previous: Option<PathBuf>,
+        /// Where to write queries.csv and the per-organisation query lists
+        /// (default: out/<year>/validation).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Export every figure for every unit and year present as one long table.
+    Metrics {
+        #[arg(long, default_value = DEFAULT_DATA)]
+        data: PathBuf,
+        /// Output file (default: out/<year>/metrics.<format>).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        #[arg(long, value_enum, default_value_t = Format::Csv)]
+        format: Format,
+        /// MDT calculator assumptions (default: the shipped illustrative ones).
+        #[arg(long)]
+        assumptions: Option<PathBuf>,
+    },
+    /// MDT workforce calculator: required against actual WTE for one LA, with a what-if.
+    Mdt {
+        /// The LA's GSS code, e.g. E08000035.
+        #[arg(long)]
+        la: String,
+        /// Adults in treatment to plan for (default: the census figure).
+        #[arg(long)]
+        in_treatment: Option<u64>,
+        /// Children and young people in treatment (default: the census figure).
+        #[arg(long)]
+        young_people: Option<u64>,
+        #[arg(long, default_value = DEFAULT_DATA)]
+        data: PathBuf,
+        #[arg(long)]
+        assumptions: Option<PathBuf>,
+    },
+    /// Generate a synthetic, realistic census folder (deterministic for a seed).
+    Sample {
+        #[arg(long)]
+        year: u16,
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long, default_value_t = 2024)]
+        seed: u64,
+        /// Multiply the number of providers and LEROs, for benchmarks.
+        #[arg(long, default_value_t = 1)]
+        scale: u32,
+    },
+}
+
+pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Validate {
+            data,
+            previous,
+            out,
+        } => run_validate(&data, previous.as_deref(), out),
+        Command::Metrics {
+            data,
+            out,
+            format,
+            assumptions,
+        } => run_metrics(&data, out, format, assumptions.as_deref()),
+        Command::Mdt {
+            la,
+            in_treatment,
+            young_people,
+            data,
+            assumptions,
+        } => run_mdt(
+            &la,
+            in_treatment,
+            young_people,
+            &data,
+            assumptions.as_deref(),
+        ),
+        Command::Sample {
+            year,
+            out,
+            seed,
+            scale,
+        } => {
+            let census = sample::generate(&SampleOptions { year, seed, scale })?;
+            census.write(&out)?;
+            println!("wrote a synthetic {year} census to {}", out.display());
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// Exit codes shared by the commands: 0 clean, 1 problems found, 2 input unreadable.
+pub const EXIT_FINDINGS: u8 = 1;
+pub const EXIT_UNREADABLE: u8 = 2;
+
+fn run_validate(
+    data: &Path,
+    previous: Option<&Path>,
+    out: Option<PathBuf>,
+) -> anyhow::Result<ExitCode> {
+    let loaded = match load::load(data) {
+        Ok(loaded) => loaded,
+        Err(failure) => return Ok(report_unreadable(&failure)),
+    };
+    let previous = load_previous(data, previous, loaded.census.meta.year);
+    let validation = validate::validate(&loaded, previous.as_ref());
+    let out = out.unwrap_or_else(|| default_out(&loaded.census).join("validation"));
+    validate::write_queries(&out, &loaded.census, &validation)
+        .with_context(|| format!("writing validation queries to {}", out.display()))?;
+    let summary = Summary::of(&validation.findings);
+    print!("{}", summary.render(&loaded.census, &validation.blocked));
+    println!("\nQueries written to {}", out.join("queries.csv").display());
+    Ok(if summary.errors > 0 {
+        ExitCode::from(EXIT_FINDINGS)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// `out/<year>` — where every output for a census year goes unless told otherwise.
+pub fn default_out(census: &Census) -> PathBuf {
+    PathBuf::from("out").join(census.meta.year.to_string())
+}
+
+fn report_unreadable(failure: &LoadFailure) -> ExitCode {
+    eprintln!(
+        "{} could not be read as a census folder:",
+        failure.dir.display()
+    );
+    for finding in &failure.findings {
+        eprintln!("  {finding}");
+    }
+    ExitCode::from(EXIT_UNREADABLE)
+}
+
+/// Last year's census: the folder given, or the sibling named for the previous year. A
+/// previous year that cannot be read only loses the year-on-year checks, with a note.
+pub fn load_previous(data: &Path, given: Option<&Path>, year: u16) -> Option<Census> {
+    let sibling = data.parent().map(|p| p.join((year - 1).to_string()));
+    let path = given
+        .map(Path::to_path_buf)
+        .or(sibling.filter(|p| p.is_dir()))?;
+    match load::load(&path) {
+        Ok(loaded) => Some(loaded.census),
+        Err(failure) => {
+            eprintln!("note: {failure}; year-on-year checks skipped");
+            None
+        }
+    }
+}
+
+fn assumptions(path: Option<&Path>) -> anyhow::Result<Assumptions> {
+    Ok(match path {
+        Some(path) => Assumptions::from_file(path)?,
+        None => Assumptions::default_shipped(),
+    })
+}
+
+fn run_metrics(
+    data: &Path,
+    out: Option<PathBuf>,
+    format: Format,
+    assumptions_file: Option<&Path>,
+) -> anyhow::Result<ExitCode> {
+    let assumptions = assumptions(assumptions_file)?;
+    let run = match pipeline::open(data) {
+        Ok(run) => run,
+        Err(failure) => return Ok(report_unreadable(&failure)),
+    };
+    for note in &run.notes {
+        eprintln!("note: {note}");
+    }
+    let metrics = run.metrics(&assumptions)?;
+    let rows = metrics_export::rows(&metrics);
+    let extension = match format {
+        Format::Csv => "csv",
+        Format::Json => "json",
+        Format::Parquet => "parquet",
+    };
+    let out = out.unwrap_or_else(|| default_out(run.census()).join(format!("metrics.{extension}")));
+    let bytes = metrics_export::encode(&rows, format)?;
+    crate::export::write_atomic(&out, &bytes)?;
+    let years: Vec<String> = metrics
+        .history
+        .iter()
+        .map(|m| m.year)
+        .chain([metrics.current.year])
+        .map(|y| y.to_string())
+        .collect();
+    println!(
+        "{} rows for {} ({} organisation(s) blocked by validation) written to {}",
+        rows.len(),
+        years.join(", "),
+        metrics.current.blocked.len(),
+        out.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn run_mdt(
+    la_code: &str,
+    in_treatment: Option<u64>,
+    young_people: Option<u64>,
+    data: &Path,
+    assumptions_file: Option<&Path>,
+) -> anyhow::Result<ExitCode> {
+    let assumptions = assumptions(assumptions_file)?;
+    let run = match pipeline::open(data) {
+        Ok(run) => run,
+        Err(failure) => return Ok(report_unreadable(&failure)),
+    };
+    let metrics = run.metrics(&assumptions)?;
+    let Some(unit) = metrics.current.unit(EntityKind::La, la_code) else {
+        eprintln!(
+            "error: {la_code} is not a local authority in {}; codes look like E08000035",
+            data.display()
+        );
+        return Ok(ExitCode::from(EXIT_UNREADABLE));
+    };
+    let area = unit.area.as_ref().expect("an LA has area figures");
+    let adults = in_treatment.map_or(area.adults_in_treatment, |n| n as f64);
+    let young = young_people.map_or(area.young_people_in_treatment, |n| n as f64);
+    let lines = mdt::calculate(&assumptions, adults, young, |g| unit.group_wte(g));
+    println!(
+        "MDT workforce calculator: {} ({la_code}), census {}",
+        unit.name, metrics.current.year
+    );
+    println!(
+        "Planning for {adults:.0} adults and {young:.0} children and young people in treatment{}",
+        if in_treatment.is_some() || young_people.is_some() {
+            " (what-if)"
+        } else {
+            ""
+        }
+    );
+    println!("Assumptions: {}\n", assumptions.label);
+    println!(
+        "{:<44}{:>12}{:>12}{:>12}",
+        "Discipline", "Required", "Actual", "Gap"
+    );
+    for line in &lines {
+        println!(
+            "{:<44}{:>12.1}{:>12.1}{:>+12.1}",
+            line.group.label(),
+            line.required_wte,
+            line.actual_wte,
+            line.gap_wte
+        );
+    }
+    let required: f64 = lines.iter().map(|l| l.required_wte).sum();
+    let actual: f64 = lines.iter().map(|l| l.actual_wte).sum();
+    println!(
+        "{:<44}{:>12.1}{:>12.1}{:>+12.1}",
+        "All MDT disciplines",
+        required,
+        actual,
+        actual - required
+    );
+    println!("\nActual is the WTE attributed to the LA by providers' service-area shares. A negative gap is a shortfall.");
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,161 @@
+//! A finding is one problem with the input: where it is (file, line, field), whose it is,
+//! how serious, which rule found it, and what the participant should do about it.
+
+use serde::Serialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        }
+    }
+}
+
+/// Every validation rule, with the id that appears in `queries.csv`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub enum Rule {
+    MissingFile,
+    MissingColumn,
+    UnknownColumn,
+    EmptyFile,
+    Encoding,
+    Malformed,
+    Required,
+    Number,
+    WholeNumber,
+    Date,
+    Negative,
+    UnknownCode,
+    DuplicateKey,
+    Reference,
+    WteAboveHeadcount,
+    SharesSum,
+    DemographicTotal,
+    VacancyRate,
+    CaseloadOutlier,
+    WteChange,
+    NoWorkforce,
+    NoServiceArea,
+}
+
+impl Rule {
+    pub fn id(self) -> &'static str {
+        match self {
+            Rule::MissingFile => "schema.missing_file",
+            Rule::MissingColumn => "schema.missing_column",
+            Rule::UnknownColumn => "schema.unknown_column",
+            Rule::EmptyFile => "schema.empty_file",
+            Rule::Encoding => "schema.encoding",
+            Rule::Malformed => "schema.malformed_row",
+            Rule::Required => "type.required",
+            Rule::Number => "type.number",
+            Rule::WholeNumber => "type.whole_number",
+            Rule::Date => "type.date",
+            Rule::Negative => "negative_number",
+            Rule::UnknownCode => "unknown_code",
+            Rule::DuplicateKey => "duplicate_key",
+            Rule::Reference => "reference",
+            Rule::WteAboveHeadcount => "wte_above_headcount",
+            Rule::SharesSum => "service_area_shares",
+            Rule::DemographicTotal => "demographic_total",
+            Rule::VacancyRate => "vacancy_rate_high",
+            Rule::CaseloadOutlier => "caseload_outlier",
+            Rule::WteChange => "wte_change",
+            Rule::NoWorkforce => "no_workforce",
+            Rule::NoServiceArea => "no_service_area",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Finding {
+    pub severity: Severity,
+    /// The organisation the finding belongs to, where one can be named.
+    pub org_id: Option<String>,
+    /// File name within the census folder, e.g. `workforce.csv`.
+    pub file: String,
+    /// 1-based line number; the header is line 1. None for whole-file findings.
+    pub line: Option<usize>,
+    pub field: Option<String>,
+    pub rule: Rule,
+    pub message: String,
+}
+
+impl Finding {
+    pub fn error(rule: Rule, file: &str, message: impl Into<String>) -> Finding {
+        Finding {
+            severity: Severity::Error,
+            org_id: None,
+            file: file.to_string(),
+            line: None,
+            field: None,
+            rule,
+            message: message.into(),
+        }
+    }
+
+    pub fn warning(rule: Rule, file: &str, message: impl Into<String>) -> Finding {
+        Finding {
+            severity: Severity::Warning,
+            ..Finding::error(rule, file, message)
+        }
+    }
+
+    pub fn at(mut self, line: usize) -> Finding {
+        self.line = Some(line);
+        self
+    }
+
+    pub fn field(mut self, field: &str) -> Finding {
+        self.field = Some(field.to_string());
+        self
+    }
+
+    pub fn org(mut self, org_id: &str) -> Finding {
+        if !org_id.is_empty() {
+            self.org_id = Some(org_id.to_string());
+        }
+        self
+    }
+
+    /// `file:line: field`, the way a person looks the problem up.
+    pub fn location(&self) -> String {
+        let mut out = self.file.clone();
+        if let Some(line) = self.line {
+            out.push_str(&format!(":{line}"));
+        }
+        if let Some(field) = &self.field {
+            out.push_str(&format!(" [{field}]"));
+        }
+        out
+    }
+}
+
+impl std::fmt::Display for Finding {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}: {}: {} ({})",
+            self.severity.as_str(),
+            self.location(),
+            self.message,
+            self.rule.id()
+        )
+    }
+}
+
+/// Orders findings for output: by organisation, file, line, field, rule.
+pub fn sort_findings(findings: &mut [Finding]) {
+    findings.sort_by(|a, b| {
+        (&a.org_id, &a.file, a.line, &a.field, a.rule, &a.message)
+            .cmp(&(&b.org_id, &b.file, b.line, &b.field, b.rule, &b.message))
+    });
+}

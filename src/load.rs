@@ -1,0 +1,924 @@
+//! Stage 1: read one census-year folder into a typed [`Census`].
+//!
+//! The loader checks what one file can tell on its own: the schema, types, codes and
+//! duplicate keys. Rows with a problem are left out and become findings naming file, line
+//! and field; checks across files are the validate stage's. A folder that cannot be read at
+//! all (a required file or column missing) is a [`LoadFailure`].
+//!
+//! CSV is read with the `csv` crate record by record rather than with polars' reader: the
+//! census needs a finding per bad cell with its line, and a reader that fails a whole file on
+//! its first bad byte cannot give that.
+
+use crate::census::{
+    Census, CensusMeta, Date, DemographicRow, ExpansionPlanRow, LocalAuthority, Organisation,
+    PlanYear, ServiceArea, WorkforceRow,
+};
+use crate::domain::{Dimension, OrgType, Region, Role, RoleGroup, Sector, Service};
+use crate::finding::{Finding, Rule, Severity};
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+pub const CENSUS_TOML: &str = "census.toml";
+pub const LOCAL_AUTHORITIES: &str = "local_authorities.csv";
+pub const ORGANISATIONS: &str = "organisations.csv";
+pub const SERVICE_AREAS: &str = "service_areas.csv";
+pub const WORKFORCE: &str = "workforce.csv";
+pub const DEMOGRAPHICS: &str = "demographics.csv";
+pub const EXPANSION_PLANS: &str = "expansion_plans.csv";
+
+/// Input files larger than this are refused with a finding rather than read into memory.
+pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
+/// No organisation employs this many WTE; a larger figure is a typing slip.
+const MAX_WTE: f64 = 100_000.0;
+
+/// The loaded census and the findings made while reading it.
+#[derive(Debug)]
+pub struct Loaded {
+    pub census: Census,
+    pub findings: Vec<Finding>,
+}
+
+/// The folder could not be read as a census at all.
+#[derive(Debug, thiserror::Error)]
+#[error("{} could not be read as a census folder ({} problem(s); first: {})", .dir.display(), .findings.len(), .findings.first().map(|f| f.to_string()).unwrap_or_default())]
+pub struct LoadFailure {
+    pub dir: PathBuf,
+    pub findings: Vec<Finding>,
+}
+
+/// Reads every file of one census-year folder. Never panics on any input.
+pub fn load(dir: &Path) -> Result<Loaded, LoadFailure> {
+    let mut findings = Vec::new();
+    let meta = read_meta(dir, &mut findings);
+    let tables = [
+        &LA_TABLE,
+        &ORG_TABLE,
+        &AREA_TABLE,
+        &WORKFORCE_TABLE,
+        &DEMOGRAPHICS_TABLE,
+        &PLANS_TABLE,
+    ]
+    .map(|spec| read_table(dir, spec, &mut findings));
+    let fatal = meta.is_none()
+        || tables
+            .iter()
+            .zip([false, false, false, false, false, true])
+            .any(|(t, optional)| t.is_none() && !optional)
+        || findings.iter().any(|f| {
+            matches!(
+                f.rule,
+                Rule::MissingFile | Rule::MissingColumn | Rule::EmptyFile
+            ) && f.severity == Severity::Error
+        });
+    let (Some(meta), false) = (meta, fatal) else {
+        return Err(LoadFailure {
+            dir: dir.to_path_buf(),
+            findings,
+        });
+    };
+    let [las, orgs, areas, workforce, demographics, plans] = tables;
+    let empty = || Table {
+        file: "",
+        rows: Vec::new(),
+    };
+    let census = Census {
+        meta,
+        local_authorities: parse_rows(las.unwrap_or_else(empty), &mut findings, la_row),
+        organisations: parse_rows(orgs.unwrap_or_else(empty), &mut findings, org_row),
+        service_areas: parse_rows(areas.unwrap_or_else(empty), &mut findings, area_row),
+        workforce: parse_rows(
+            workforce.unwrap_or_else(empty),
+            &mut findings,
+            workforce_row,
+        ),
+        demographics: parse_rows(
+            demographics.unwrap_or_else(empty),
+            &mut findings,
+            demographic_row,
+        ),
+        expansion_plans: parse_rows(plans.unwrap_or_else(empty), &mut findings, plan_row),
+    };
+    let mut census = census;
+    drop_duplicates(&mut census, &mut findings);
+    Ok(Loaded { census, findings })
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MetaFile {
+    year: u16,
+    snapshot_date: String,
+    published: String,
+    title: String,
+}
+
+fn read_meta(dir: &Path, findings: &mut Vec<Finding>) -> Option<CensusMeta> {
+    let path = dir.join(CENSUS_TOML);
+    let text = match std::fs::read(&path) {
+        Ok(bytes) => match String::from_utf8(bytes) {
+            Ok(text) => text,
+            Err(_) => {
+                findings.push(Finding::error(
+                    Rule::Encoding,
+                    CENSUS_TOML,
+                    "the file is not UTF-8 text; save it as UTF-8",
+                ));
+                return None;
+            }
+        },
+        Err(err) => {
+            findings.push(Finding::error(
+                Rule::MissingFile,
+                CENSUS_TOML,
+                format!("cannot read {}: {err}", path.display()),
+            ));
+            return None;
+        }
+    };
+    let parsed: MetaFile = match toml::from_str(&text) {
+        Ok(parsed) => parsed,
+        Err(err) => {
+            let line = err
+                .span()
+                .map(|span| text[..span.start.min(text.len())].matches('\n').count() + 1);
+            let mut finding = Finding::error(Rule::Malformed, CENSUS_TOML, err.message());
+            finding.line = line;
+            findings.push(finding);
+            return None;
+        }
+    };
+    let date = |field: &str, value: &str, findings: &mut Vec<Finding>| {
+        let date = Date::parse(value);
+        if date.is_none() {
+            findings.push(
+                Finding::error(
+                    Rule::Date,
+                    CENSUS_TOML,
+                    format!("'{value}' is not a date; write it as YYYY-MM-DD"),
+                )
+                .field(field),
+            );
+        }
+        date
+    };
+    let snapshot_date = date("snapshot_date", &parsed.snapshot_date, findings);
+    let published = date("published", &parsed.published, findings);
+    Some(CensusMeta {
+        year: parsed.year,
+        snapshot_date: snapshot_date?,
+        published: published?,
+        title: parsed.title,
+    })
+}
+
+/// The columns one input file must have, and those it may have.
+struct TableSpec {
+    file: &'static str,
+    required: &'static [&'static str],
+    optional: &'static [&'static str],
+    optional_file: bool,
+}
+
+const LA_TABLE: TableSpec = TableSpec {
+    file: LOCAL_AUTHORITIES,
+    required: &[
+        "la_code",
+        "la_name",
+        "nhs_region",
+        "population_18plus",
+        "adults_in_treatment",
+        "young_people_in_treatment",
+    ],
+    optional: &[],
+    optional_file: false,
+};
+const ORG_TABLE: TableSpec = TableSpec {
+    file: ORGANISATIONS,
+    required: &[
+        "org_id",
+        "org_name",
+        "org_type",
+        "sector",
+        "nhs_region",
+        "la_code",
+        "services",
+        "volunteers_headcount",
+    ],
+    optional: &[],
+    optional_file: false,
+};
+const AREA_TABLE: TableSpec = TableSpec {
+    file: SERVICE_AREAS,
+    required: &["org_id", "la_code", "wte_share"],
+    optional: &[],
+    optional_file: false,
+};
+const WORKFORCE_TABLE: TableSpec = TableSpec {
+    file: WORKFORCE,
+    required: &[
+        "org_id",
+        "role",
+        "headcount",
+        "wte_in_post",
+        "wte_vacant",
+        "wte_agency",
+        "leavers_12m",
+        "starters_12m",
+    ],
+    optional: &["caseload"],
+    optional_file: false,
+};
+const DEMOGRAPHICS_TABLE: TableSpec = TableSpec {
+    file: DEMOGRAPHICS,
+    required: &["org_id", "dimension", "category", "headcount"],
+    optional: &[],
+    optional_file: false,
+};
+const PLANS_TABLE: TableSpec = TableSpec {
+    file: EXPANSION_PLANS,
+    required: &["la_code", "category", "year", "planned_fte"],
+    optional: &[],
+    optional_file: true,
+};
+
+/// The text cells of one file, by the spec's column order (required, then optional).
+struct Table {
+    file: &'static str,
+    rows: Vec<RawRow>,
+}
+
+struct RawRow {
+    line: usize,
+    /// One entry per spec column; None for an optional column the file does not have.
+    cells: Vec<Option<String>>,
+}
+
+fn read_table(dir: &Path, spec: &TableSpec, findings: &mut Vec<Finding>) -> Option<Table> {
+    let file = spec.file;
+    let path = dir.join(file);
+    match std::fs::metadata(&path) {
+        Err(_) if spec.optional_file => return None,
+        Err(err) => {
+            findings.push(Finding::error(
+                Rule::MissingFile,
+                file,
+                format!("required file is missing or unreadable ({err})"),
+            ));
+            return None;
+        }
+        Ok(meta) if meta.len() > MAX_FILE_BYTES => {
+            findings.push(Finding::error(
+                Rule::MissingFile,
+                file,
+                format!(
+                    "the file is {:.0} MB; files over {} MB are refused (is this the right file?)",
+                    meta.len() as f64 / 1e6,
+                    MAX_FILE_BYTES / 1024 / 1024
+                ),
+            ));
+            return None;
+        }
+        Ok(_) => {}
+    }
+    let bytes = match std::fs::read(&path) {
+        Ok(bytes) => bytes,
+        Err(err) => {
+            findings.push(Finding::error(
+                Rule::MissingFile,
+                file,
+                format!("cannot read the file ({err})"),
+            ));
+            return None;
+        }
+    };
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(bytes);
+    let mut records = reader.byte_records();
+
+    let header = match records.next() {
+        Some(Ok(header)) => header,
+        Some(Err(err)) => {
+            findings.push(Finding::error(Rule::Malformed, file, err.to_string()).at(1));
+            return None;
+        }
+        None => {
+            findings.push(Finding::error(
+                Rule::EmptyFile,
+                file,
+                "the file is empty; it needs a header row naming its columns",
+            ));
+            return None;
+        }
+    };
+    let names: Vec<String> = header
+        .iter()
+        .map(|name| String::from_utf8_lossy(name).trim().to_ascii_lowercase())
+        .collect();
+    if names.len() == 1 && names[0].contains(';') {
+        findings.push(
+            Finding::error(
+                Rule::Malformed,
+                file,
+                "columns are separated by ';'; save the file as comma-separated CSV",
+            )
+            .at(1),
+        );
+        return None;
+    }
+    let columns: Vec<&str> = spec.required.iter().chain(spec.optional).copied().collect();
+    let mut index = Vec::with_capacity(columns.len());
+    let mut missing = false;
+    for (i, column) in columns.iter().enumerate() {
+        let position = names.iter().position(|n| n == column);
+        if position.is_none() && i < spec.required.len() {
+            missing = true;
+            findings.push(
+                Finding::error(
+                    Rule::MissingColumn,
+                    file,
+                    format!("required column '{column}' is missing from the header row"),
+                )
+                .at(1)
+                .field(column),
+            );
+        }
+        index.push(position);
+    }
+    for (i, name) in names.iter().enumerate() {
+        if !columns.contains(&name.as_str()) {
+            let shown = if name.is_empty() {
+                format!("column {}", i + 1)
+            } else {
+                name.clone()
+            };
+            findings.push(
+                Finding::warning(
+                    Rule::UnknownColumn,
+                    file,
+                    format!("column '{shown}' is not part of the census and was ignored"),
+                )
+                .at(1)
+                .field(&shown),
+            );
+        }
+    }
+    if missing {
+        return None;
+    }
+
+    let mut rows = Vec::new();
+    for record in records {
+        let record = match record {
+            Ok(record) => record,
+            Err(err) => {
+                let line = err.position().map_or(0, |p| p.line() as usize);
+                findings.push(Finding::error(Rule::Malformed, file, err.to_string()).at(line));
+                continue;
+            }
+        };
+        let line = record.position().map_or(0, |p| p.line() as usize);
+        if record
+            .iter()
+            .all(|cell| cell.iter().all(u8::is_ascii_whitespace))
+        {
+            continue;
+        }
+        if record.len() != names.len() {
+            findings.push(
+                Finding::error(
+                    Rule::Malformed,
+                    file,
+                    format!(
+                        "the row has {} cells but the header has {} columns (a stray comma or quote?)",
+                        record.len(),
+                        names.len()
+                    ),
+                )
+                .at(line),
+            );
+            continue;
+        }
+        let mut cells = Vec::with_capacity(columns.len());
+        let mut readable = true;
+        // Findings on an unreadable row still name its organisation where it can be read.
+        let org_hint = match (columns.first(), index.first()) {
+            (Some(&"org_id"), Some(Some(position))) => record
+                .get(*position)
+                .map(|raw| String::from_utf8_lossy(raw).trim().to_string())
+                .unwrap_or_default(),
+            _ => String::new(),
+        };
+        for (column, position) in columns.iter().zip(&index) {
+            let Some(position) = position else {
+                cells.push(None);
+                continue;
+            };
+            let raw = record.get(*position).unwrap_or_default();
+            match std::str::from_utf8(raw) {
+                Ok(text) => cells.push(Some(text.trim().to_string())),
+                Err(_) => {
+                    readable = false;
+                    findings.push(
+                        Finding::error(
+                            Rule::Encoding,
+                            file,
+                            "the cell is not UTF-8 text; save the file as UTF-8",
+                        )
+                        .at(line)
+                        .field(column)
+                        .org(&org_hint),
+                    );
+                }
+            }
+        }
+        if readable {
+            rows.push(RawRow { line, cells });
+        }
+    }
+    Some(Table { file, rows })
+}
+
+/// Typed access to one raw row's cells; every failure becomes a finding on that cell.
+struct Cells<'a> {
+    file: &'static str,
+    line: usize,
+    org_id: String,
+    cells: Vec<Option<String>>,
+    findings: &'a mut Vec<Finding>,
+    ok: bool,
+}
+
+impl Cells<'_> {
+    fn report(&mut self, rule: Rule, field: &str, message: String) {
+        self.ok = false;
+        self.findings.push(
+            Finding::error(rule, self.file, message)
+                .at(self.line)
+                .field(field)
+                .org(&self.org_id),
+        );
+    }
+
+    fn raw(&self, column: usize) -> &str {
+        self.cells
+            .get(column)
+            .and_then(|c| c.as_deref())
+            .unwrap_or("")
+    }
+
+    fn text(&mut self, column: usize, field: &str) -> String {
+        let value = self.raw(column).to_string();
+        if value.is_empty() {
+            self.report(
+                Rule::Required,
+                field,
+                format!("{field} is empty; it is required"),
+            );
+        }
+        value
+    }
+
+    fn optional_text(&self, column: usize) -> Option<String> {
+        Some(self.raw(column).to_string()).filter(|v| !v.is_empty())
+    }
+
+    /// A finite, non-negative number no larger than `max`.
+    fn number(&mut self, column: usize, field: &str, max: f64) -> f64 {
+        let value = self.raw(column).to_string();
+        match parse_number(&value, max) {
+            Ok(n) => n,
+            Err((rule, message)) => {
+                self.report(rule, field, format!("{field} {message}"));
+                0.0
+            }
+        }
+    }
+
+    fn count(&mut self, column: usize, field: &str) -> u32 {
+        let n = self.number(column, field, f64::from(u32::MAX));
+        if n.fract() != 0.0 {
+            self.report(
+                Rule::WholeNumber,
+                field,
+                format!("{field} is {n}; a count of people must be a whole number"),
+            );
+        }
+        n as u32
+    }
+
+    fn optional_count(&mut self, column: usize, field: &str) -> Option<u32> {
+        if self.raw(column).is_empty() {
+            None
+        } else {
+            Some(self.count(column, field))
+        }
+    }
+
+    fn code<T>(
+        &mut self,
+        column: usize,
+        field: &str,
+        parse: fn(&str) -> Option<T>,
+        accepted: &str,
+    ) -> Option<T> {
+        let value = self.raw(column).to_string();
+        let parsed = parse(&value);
+        if parsed.is_none() {
+            if value.is_empty() {
+                self.report(
+                    Rule::Required,
+                    field,
+                    format!("{field} is empty; it is required"),
+                );
+            } else {
+                self.report(
+                    Rule::UnknownCode,
+                    field,
+                    format!("'{value}' is not a known {field}; use one of: {accepted}"),
+                );
+            }
+        }
+        parsed
+    }
+}
+
+/// Parses a number cell, explaining what is wrong in words a participant can act on.
+fn parse_number(text: &str, max: f64) -> Result<f64, (Rule, String)> {
+    if text.is_empty() {
+        return Err((Rule::Required, "is empty; write 0 if there are none".into()));
+    }
+    let lowered = text.to_ascii_lowercase();
+    if ["n/a", "na", "-", "none", "nil", "unknown"].contains(&lowered.as_str()) {
+        return Err((
+            Rule::Number,
+            format!("is '{text}'; give a number (0 if there are none)"),
+        ));
+    }
+    if text.contains(',') && text.replace(',', "").parse::<f64>().is_ok() {
+        return Err((
+            Rule::Number,
+            format!("is '{text}'; write numbers without thousands separators"),
+        ));
+    }
+    let value: f64 = text
+        .parse()
+        .map_err(|_| (Rule::Number, format!("is '{text}', which is not a number")))?;
+    if !value.is_finite() {
+        return Err((Rule::Number, format!("is '{text}', which is not a number")));
+    }
+    if value < 0.0 {
+        return Err((Rule::Negative, format!("is {text}; it cannot be negative")));
+    }
+    if value > max {
+        return Err((
+            Rule::Number,
+            format!("is {text}, which is larger than any real figure; check the units"),
+        ));
+    }
+    // -0 parses as negative zero; it means nothing more than zero.
+    Ok(value + 0.0)
+}
+
+fn parse_rows<T>(
+    table: Table,
+    findings: &mut Vec<Finding>,
+    parse: fn(&mut Cells) -> Option<T>,
+) -> Vec<T> {
+    let file = table.file;
+    let mut out = Vec::with_capacity(table.rows.len());
+    for row in table.rows {
+        let org_id = if file == LOCAL_AUTHORITIES || file == EXPANSION_PLANS {
+            String::new()
+        } else {
+            row.cells
+                .first()
+                .and_then(|c| c.clone())
+                .unwrap_or_default()
+        };
+        let mut cells = Cells {
+            file,
+            line: row.line,
+            org_id,
+            cells: row.cells,
+            findings,
+            ok: true,
+        };
+        let parsed = parse(&mut cells);
+        if cells.ok {
+            out.extend(parsed);
+        }
+    }
+    out
+}
+
+fn la_row(c: &mut Cells) -> Option<LocalAuthority> {
+    let la_code = c.text(0, "la_code");
+    if !la_code.is_empty() && !is_gss_code(&la_code) {
+        c.report(
+            Rule::UnknownCode,
+            "la_code",
+            format!("'{la_code}' is not a GSS code (a letter and 8 digits, e.g. E08000035)"),
+        );
+    }
+    Some(LocalAuthority {
+        la_name: c.text(1, "la_name"),
+        region: c.code(2, "nhs_region", Region::parse, &region_labels())?,
+        population_18plus: c.number(3, "population_18plus", 2e7) as u64,
+        adults_in_treatment: c.count(4, "adults_in_treatment").into(),
+        young_people_in_treatment: c.count(5, "young_people_in_treatment").into(),
+        la_code,
+        line: c.line,
+    })
+}
+
+pub fn is_gss_code(code: &str) -> bool {
+    code.len() == 9
+        && code.as_bytes()[0].is_ascii_uppercase()
+        && code.as_bytes()[1..].iter().all(u8::is_ascii_digit)
+}
+
+fn region_labels() -> String {
+    Region::ALL
+        .iter()
+        .map(|r| r.label())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn org_row(c: &mut Cells) -> Option<Organisation> {
+    let org_id = c.text(0, "org_id");
+    let org_name = c.text(1, "org_name");
+    let org_type = c.code(2, "org_type", OrgType::parse, &OrgType::codes());
+    let sector = c.code(3, "sector", Sector::parse, &Sector::codes());
+    let region = c.code(4, "nhs_region", Region::parse, &region_labels());
+    let la_code = c.optional_text(5);
+    if org_type == Some(OrgType::Commissioner) && la_code.is_none() {
+        c.report(
+            Rule::Required,
+            "la_code",
+            "la_code is empty; a commissioner must name its local authority".into(),
+        );
+    }
+    let mut services = Vec::new();
+    let listed = c.raw(6).to_string();
+    for item in listed.split(';').map(str::trim) {
+        if item.is_empty() {
+            continue;
+        }
+        match Service::parse(item) {
+            Some(service) if !services.contains(&service) => services.push(service),
+            Some(_) => {}
+            None => c.report(
+                Rule::UnknownCode,
+                "services",
+                format!(
+                    "'{item}' is not a known service; use one or more of {}, separated by ';'",
+                    Service::codes()
+                ),
+            ),
+        }
+    }
+    services.sort();
+    let volunteers_headcount = c.count(7, "volunteers_headcount");
+    Some(Organisation {
+        org_id,
+        org_name,
+        org_type: org_type?,
+        sector: sector?,
+        region: region?,
+        la_code,
+        services,
+        volunteers_headcount,
+        line: c.line,
+    })
+}
+
+fn area_row(c: &mut Cells) -> Option<ServiceArea> {
+    Some(ServiceArea {
+        org_id: c.text(0, "org_id"),
+        la_code: c.text(1, "la_code"),
+        wte_share: c.number(2, "wte_share", 1.0),
+        line: c.line,
+    })
+}
+
+fn workforce_row(c: &mut Cells) -> Option<WorkforceRow> {
+    let org_id = c.text(0, "org_id");
+    let role = c.code(1, "role", Role::parse, &Role::codes());
+    Some(WorkforceRow {
+        org_id,
+        headcount: c.count(2, "headcount"),
+        wte_in_post: c.number(3, "wte_in_post", MAX_WTE),
+        wte_vacant: c.number(4, "wte_vacant", MAX_WTE),
+        wte_agency: c.number(5, "wte_agency", MAX_WTE),
+        leavers_12m: c.count(6, "leavers_12m"),
+        starters_12m: c.count(7, "starters_12m"),
+        caseload: c.optional_count(8, "caseload"),
+        role: role?,
+        line: c.line,
+    })
+}
+
+fn demographic_row(c: &mut Cells) -> Option<DemographicRow> {
+    let org_id = c.text(0, "org_id");
+    let dimension = c.code(1, "dimension", Dimension::parse, &Dimension::codes())?;
+    let text = c.raw(2).to_string();
+    let category = dimension.category(&text);
+    if category.is_none() {
+        c.report(
+            Rule::UnknownCode,
+            "category",
+            format!(
+                "'{text}' is not a {} category; use one of: {}",
+                dimension.code(),
+                dimension.category_codes()
+            ),
+        );
+    }
+    Some(DemographicRow {
+        org_id,
+        dimension,
+        headcount: c.count(3, "headcount"),
+        category: category?,
+        line: c.line,
+    })
+}
+
+fn plan_row(c: &mut Cells) -> Option<ExpansionPlanRow> {
+    let la_code = c.text(0, "la_code");
+    let category = c.code(1, "category", RoleGroup::parse, &RoleGroup::codes());
+    let year = c.code(
+        2,
+        "year",
+        PlanYear::parse,
+        "2021-22, 2022-23, 2023-24, 2024-25",
+    );
+    let planned_fte = c.number(3, "planned_fte", MAX_WTE);
+    if (planned_fte * 4.0).fract() != 0.0 {
+        c.report(
+            Rule::Number,
+            "planned_fte",
+            format!("planned_fte is {planned_fte}; plans are made in quarters of an FTE (0.25)"),
+        );
+    }
+    Some(ExpansionPlanRow {
+        la_code,
+        category: category?,
+        year: year?,
+        planned_fte,
+        line: c.line,
+    })
+}
+
+/// Keeps the first row for each key; each later one is an error naming the earlier line.
+fn drop_duplicates(census: &mut Census, findings: &mut Vec<Finding>) {
+    fn dedupe<T, K: Ord + Clone>(
+        rows: &mut Vec<T>,
+        file: &str,
+        field: &str,
+        key: impl Fn(&T) -> K,
+        describe: impl Fn(&T) -> (String, String, usize),
+        findings: &mut Vec<Finding>,
+    ) {
+        let mut seen: std::collections::BTreeMap<K, usize> = Default::default();
+        rows.retain(|row| {
+            let (org_id, what, line) = describe(row);
+            match seen.get(&key(row)) {
+                Some(first) => {
+                    findings.push(
+                        Finding::error(
+                            Rule::DuplicateKey,
+                            file,
+                            format!(
+                                "{what} appears again; line {first} already gives it. Keep one row"
+                            ),
+                        )
+                        .at(line)
+                        .field(field)
+                        .org(&org_id),
+                    );
+                    false
+                }
+                None => {
+                    seen.insert(key(row), line);
+                    true
+                }
+            }
+        });
+    }
+    dedupe(
+        &mut census.local_authorities,
+        LOCAL_AUTHORITIES,
+        "la_code",
+        |r| r.la_code.clone(),
+        |r| {
+            (
+                String::new(),
+                format!("local authority {}", r.la_code),
+                r.line,
+            )
+        },
+        findings,
+    );
+    dedupe(
+        &mut census.organisations,
+        ORGANISATIONS,
+        "org_id",
+        |r| r.org_id.clone(),
+        |r| {
+            (
+                r.org_id.clone(),
+                format!("organisation {}", r.org_id),
+                r.line,
+            )
+        },
+        findings,
+    );
+    dedupe(
+        &mut census.service_areas,
+        SERVICE_AREAS,
+        "la_code",
+        |r| (r.org_id.clone(), r.la_code.clone()),
+        |r| {
+            (
+                r.org_id.clone(),
+                format!("service area {}", r.la_code),
+                r.line,
+            )
+        },
+        findings,
+    );
+    dedupe(
+        &mut census.workforce,
+        WORKFORCE,
+        "role",
+        |r| (r.org_id.clone(), r.role),
+        |r| (r.org_id.clone(), format!("role {}", r.role), r.line),
+        findings,
+    );
+    dedupe(
+        &mut census.demographics,
+        DEMOGRAPHICS,
+        "category",
+        |r| (r.org_id.clone(), r.dimension, r.category),
+        |r| {
+            let what = format!("{} category {}", r.dimension, r.category);
+            (r.org_id.clone(), what, r.line)
+        },
+        findings,
+    );
+    dedupe(
+        &mut census.expansion_plans,
+        EXPANSION_PLANS,
+        "year",
+        |r| (r.la_code.clone(), r.category, r.year),
+        |r| {
+            (
+                String::new(),
+                format!("{} plan for {}", r.category, r.year),
+                r.line,
+            )
+        },
+        findings,
+    );
+}
+
+/// Org ids that have at least one error-level finding: their reports cannot be built.
+pub fn blocked_orgs(findings: &[Finding]) -> BTreeSet<String> {
+    findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .filter_map(|f| f.org_id.clone())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_are_explained() {
+        assert_eq!(parse_number("12.5", 100.0), Ok(12.5));
+        assert_eq!(parse_number("-0", 100.0), Ok(0.0));
+        assert!(parse_number("-0", 100.0).unwrap().is_sign_positive());
+        assert_eq!(parse_number("-1", 100.0).unwrap_err().0, Rule::Negative);
+        assert_eq!(parse_number("N/A", 100.0).unwrap_err().0, Rule::Number);
+        let (rule, message) = parse_number("1,234", 1e6).unwrap_err();
+        assert_eq!(rule, Rule::Number);
+        assert!(message.contains("thousands separators"));
+        assert_eq!(parse_number("NaN", 100.0).unwrap_err().0, Rule::Number);
+        assert_eq!(parse_number("inf", 100.0).unwrap_err().0, Rule::Number);
+        assert_eq!(parse_number("1e308", 100.0).unwrap_err().0, Rule::Number);
+        assert_eq!(parse_number("", 100.0).unwrap_err().0, Rule::Required);
+    }
+
+    #[test]
+    fn gss_codes() {
+        assert!(is_gss_code("E08000035"));
+        assert!(!is_gss_code("E0800003"));
+        assert!(!is_gss_code("e08000035"));
+    }
+}

@@ -1,0 +1,13 @@
+use clap::Parser;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = census_reports::cli::Cli::parse();
+    match census_reports::cli::run(cli) {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::from(census_reports::cli::EXIT_UNREADABLE)
+        }
+    }
+}

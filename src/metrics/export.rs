@@ -1,0 +1,276 @@
+//! The metrics export: one long table `year, entity_kind, entity_id, entity_name, metric,
+//! value` with every figure for every unit and every year present (README documents the
+//! metric names). A value is empty where it is suppressed or does not apply.
+
+use super::diversity;
+use super::{EntityKind, Metric, Metrics, Unit, YearMetrics};
+use crate::domain::{Role, RoleGroup};
+use crate::export::{csv_bytes, spreadsheet_safe};
+use serde::Serialize;
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MetricRow {
+    pub year: u16,
+    pub entity_kind: &'static str,
+    pub entity_id: String,
+    pub entity_name: String,
+    pub metric: String,
+    pub value: Option<f64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Csv,
+    Json,
+    Parquet,
+}
+
+pub const HEADER: [&str; 6] = [
+    "year",
+    "entity_kind",
+    "entity_id",
+    "entity_name",
+    "metric",
+    "value",
+];
+
+/// Every row, earlier years first, then by entity kind, id and metric name as produced.
+pub fn rows(metrics: &Metrics) -> Vec<MetricRow> {
+    let mut out = Vec::new();
+    for year in metrics.history.iter().chain([&metrics.current]) {
+        for unit in year.units.values() {
+            unit_rows(year, unit, &mut out);
+        }
+        distribution_rows(year, &mut out);
+    }
+    for (id, lines) in &metrics.strategy {
+        let (kind, name) = match metrics.current.unit(EntityKind::Region, id) {
+            Some(u) => (EntityKind::Region, u.name.clone()),
+            None => (EntityKind::England, "England".to_string()),
+        };
+        for line in lines {
+            let g = line.group.code();
+            for (what, value) in [
+                ("baseline_wte", line.baseline_wte),
+                ("current_wte", line.current_wte),
+                ("growth_wte", line.growth_wte),
+                ("ambition_wte", line.ambition_wte),
+            ] {
+                if what == "ambition_wte" && kind != EntityKind::England {
+                    continue;
+                }
+                out.push(row(
+                    metrics.current.year,
+                    kind,
+                    id,
+                    &name,
+                    format!("strategy.{g}.{what}"),
+                    Some(value),
+                ));
+            }
+        }
+    }
+    out
+}
+
+fn row(
+    year: u16,
+    kind: EntityKind,
+    id: &str,
+    name: &str,
+    metric: String,
+    value: Option<f64>,
+) -> MetricRow {
+    MetricRow {
+        year,
+        entity_kind: kind.code(),
+        entity_id: id.to_string(),
+        entity_name: name.to_string(),
+        metric,
+        value: value.filter(|v| v.is_finite()),
+    }
+}
+
+fn unit_rows(year: &YearMetrics, unit: &Unit, out: &mut Vec<MetricRow>) {
+    let mut push = |metric: String, value: Option<f64>| {
+        out.push(row(
+            year.year, unit.kind, &unit.id, &unit.name, metric, value,
+        ))
+    };
+    let t = &unit.totals;
+    push("headcount".into(), Some(t.headcount));
+    push("wte".into(), Some(t.wte));
+    push("wte_vacant".into(), Some(t.wte_vacant));
+    push("wte_agency".into(), Some(t.wte_agency));
+    push("leavers_12m".into(), Some(t.leavers));
+    push("starters_12m".into(), Some(t.starters));
+    push("vacancy_rate".into(), t.vacancy_rate());
+    push("agency_share".into(), t.agency_share());
+    push("leaver_rate".into(), t.leaver_rate());
+    push("starter_rate".into(), t.starter_rate());
+    push("regulated_share".into(), t.regulated_share());
+    push("caseload_per_wte".into(), t.caseload_per_wte());
+    push("volunteers".into(), Some(unit.volunteers));
+    for role in Role::ALL {
+        push(
+            format!("wte.role.{}", role.code()),
+            Some(unit.by_role.get(role).map_or(0.0, |t| t.wte)),
+        );
+    }
+    let groups = unit.wte_by_group();
+    for group in RoleGroup::ALL {
+        push(
+            format!("wte.group.{}", group.code()),
+            Some(groups.get(group).copied().unwrap_or(0.0)),
+        );
+    }
+    push("mdt_coverage".into(), Some(unit.mdt_coverage() as f64));
+    if let Some(area) = &unit.area {
+        push("population_18plus".into(), Some(area.population_18plus));
+        push("adults_in_treatment".into(), Some(area.adults_in_treatment));
+        push(
+            "young_people_in_treatment".into(),
+            Some(area.young_people_in_treatment),
+        );
+        push("attributed_wte".into(), Some(area.attributed_wte));
+        push("commissioning_wte".into(), Some(area.commissioning_wte));
+        push("wte_per_100k_adults".into(), area.wte_per_100k_adults);
+        push(
+            "in_treatment_per_daw_wte".into(),
+            area.in_treatment_per_daw_wte,
+        );
+        for line in &area.mdt {
+            let g = line.group.code();
+            push(format!("mdt.{g}.required_wte"), Some(line.required_wte));
+            push(format!("mdt.{g}.gap_wte"), Some(line.gap_wte));
+        }
+        for line in &area.expansion {
+            let g = line.category.code();
+            push(format!("expansion.{g}.planned_fte"), Some(line.planned_fte));
+            push(format!("expansion.{g}.actual_wte"), Some(line.actual_wte));
+        }
+    }
+    let view = diversity::view(&unit.diversity, unit.totals.headcount);
+    for dimension in &view.dimensions {
+        for cell in &dimension.cells {
+            push(
+                format!("share.{}.{}", dimension.dimension.code(), cell.category),
+                cell.share,
+            );
+        }
+    }
+    for metric in Metric::ALL {
+        if let Some((rank, quartile, _)) = year.position(unit, metric) {
+            push(format!("{}.rank", metric.code()), Some(rank as f64));
+            push(
+                format!("{}.quartile", metric.code()),
+                Some(f64::from(quartile)),
+            );
+        }
+    }
+}
+
+/// Peer distributions sit on the England row, named `<peer group>.<metric>.<statistic>`.
+fn distribution_rows(year: &YearMetrics, out: &mut Vec<MetricRow>) {
+    for ((kind, metric), d) in &year.peers {
+        for (stat, value) in [
+            ("min", d.min),
+            ("q1", d.q1),
+            ("median", d.median),
+            ("q3", d.q3),
+            ("max", d.max),
+        ] {
+            out.push(row(
+                year.year,
+                EntityKind::England,
+                "england",
+                "England",
+                format!("{}.{}.{stat}", kind.code(), metric.code()),
+                Some(value),
+            ));
+        }
+        out.push(row(
+            year.year,
+            EntityKind::England,
+            "england",
+            "England",
+            format!("{}.{}.n", kind.code(), metric.code()),
+            Some(d.values.len() as f64),
+        ));
+    }
+}
+
+/// A number as text: at most 10 decimal places, no trailing zeros, never "-0".
+pub fn number_text(value: f64) -> String {
+    let text = format!("{:.10}", value + 0.0);
+    let text = text.trim_end_matches('0').trim_end_matches('.');
+    if text == "-0" {
+        "0".to_string()
+    } else {
+        text.to_string()
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    #[error("building the parquet table failed: {0}")]
+    Polars(#[from] polars::error::PolarsError),
+    #[error("serialising JSON failed: {0}")]
+    Json(#[from] serde_json::Error),
+}
+
+pub fn encode(rows: &[MetricRow], format: Format) -> Result<Vec<u8>, ExportError> {
+    match format {
+        Format::Csv => {
+            let records: Vec<Vec<String>> = rows
+                .iter()
+                .map(|r| {
+                    vec![
+                        r.year.to_string(),
+                        r.entity_kind.to_string(),
+                        spreadsheet_safe(&r.entity_id),
+                        spreadsheet_safe(&r.entity_name),
+                        r.metric.clone(),
+                        r.value.map(number_text).unwrap_or_default(),
+                    ]
+                })
+                .collect();
+            Ok(csv_bytes(&HEADER, &records))
+        }
+        Format::Json => {
+            let mut bytes = serde_json::to_vec_pretty(rows)?;
+            bytes.push(b'\n');
+            Ok(bytes)
+        }
+        Format::Parquet => parquet(rows),
+    }
+}
+
+fn parquet(rows: &[MetricRow]) -> Result<Vec<u8>, ExportError> {
+    use polars::prelude::*;
+    let mut frame = df!(
+        "year" => rows.iter().map(|r| r.year as i32).collect::<Vec<_>>(),
+        "entity_kind" => rows.iter().map(|r| r.entity_kind).collect::<Vec<_>>(),
+        "entity_id" => rows.iter().map(|r| r.entity_id.as_str()).collect::<Vec<_>>(),
+        "entity_name" => rows.iter().map(|r| r.entity_name.as_str()).collect::<Vec<_>>(),
+        "metric" => rows.iter().map(|r| r.metric.as_str()).collect::<Vec<_>>(),
+        "value" => rows.iter().map(|r| r.value).collect::<Vec<_>>(),
+    )?;
+    let mut bytes = Vec::new();
+    ParquetWriter::new(&mut bytes).finish(&mut frame)?;
+    Ok(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_print_plainly() {
+        assert_eq!(number_text(0.30000000000000004), "0.3");
+        assert_eq!(number_text(12.0), "12");
+        assert_eq!(number_text(-0.0), "0");
+        assert_eq!(number_text(-0.00000000001), "0");
+        assert_eq!(number_text(48.25), "48.25");
+    }
+}

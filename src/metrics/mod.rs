@@ -1,0 +1,893 @@
+//! Stage 3: every figure of SPEC §4 for every organisation, LA, region and England, with
+//! peer distributions, diversity under disclosure control, trends across the years present
+//! and the MDT calculator. Organisations blocked by validation errors are left out of every
+//! figure (and listed).
+
+pub mod diversity;
+pub mod export;
+mod fact;
+pub mod mdt;
+pub mod totals;
+
+use crate::census::{Census, PlanYear};
+use crate::domain::{OrgType, Region, Role, RoleGroup, Sector, StrategyGroup};
+use crate::reference;
+use crate::stats::{quantile_sorted, ratio, sorted_finite};
+use diversity::DiversityCounts;
+use mdt::{Assumptions, MdtLine, MDT_GROUPS};
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+pub use totals::Totals;
+
+#[derive(Debug, thiserror::Error)]
+pub enum MetricsError {
+    #[error("aggregating the workforce table failed: {0}")]
+    Polars(#[from] polars::error::PolarsError),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EntityKind {
+    Provider,
+    Lero,
+    Commissioner,
+    La,
+    Region,
+    England,
+}
+
+impl EntityKind {
+    pub fn code(self) -> &'static str {
+        match self {
+            EntityKind::Provider => "provider",
+            EntityKind::Lero => "lero",
+            EntityKind::Commissioner => "commissioner",
+            EntityKind::La => "la",
+            EntityKind::Region => "region",
+            EntityKind::England => "england",
+        }
+    }
+
+    pub fn of_org(org_type: OrgType) -> EntityKind {
+        match org_type {
+            OrgType::Provider => EntityKind::Provider,
+            OrgType::Lero => EntityKind::Lero,
+            OrgType::Commissioner => EntityKind::Commissioner,
+        }
+    }
+}
+
+/// The ratio and size metrics that get peer distributions, ranks and quartiles.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub enum Metric {
+    Headcount,
+    Wte,
+    VacancyRate,
+    AgencyShare,
+    LeaverRate,
+    StarterRate,
+    RegulatedShare,
+    CaseloadPerWte,
+    WtePer100kAdults,
+    InTreatmentPerDawWte,
+}
+
+impl Metric {
+    pub const ALL: [Metric; 10] = [
+        Metric::Headcount,
+        Metric::Wte,
+        Metric::VacancyRate,
+        Metric::AgencyShare,
+        Metric::LeaverRate,
+        Metric::StarterRate,
+        Metric::RegulatedShare,
+        Metric::CaseloadPerWte,
+        Metric::WtePer100kAdults,
+        Metric::InTreatmentPerDawWte,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Metric::Headcount => "headcount",
+            Metric::Wte => "wte",
+            Metric::VacancyRate => "vacancy_rate",
+            Metric::AgencyShare => "agency_share",
+            Metric::LeaverRate => "leaver_rate",
+            Metric::StarterRate => "starter_rate",
+            Metric::RegulatedShare => "regulated_share",
+            Metric::CaseloadPerWte => "caseload_per_wte",
+            Metric::WtePer100kAdults => "wte_per_100k_adults",
+            Metric::InTreatmentPerDawWte => "in_treatment_per_daw_wte",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Metric::Headcount => "Headcount",
+            Metric::Wte => "WTE in post",
+            Metric::VacancyRate => "Vacancy rate",
+            Metric::AgencyShare => "Agency share of WTE",
+            Metric::LeaverRate => "Leaver rate (12 months)",
+            Metric::StarterRate => "Starter rate (12 months)",
+            Metric::RegulatedShare => "Regulated professions' share of WTE",
+            Metric::CaseloadPerWte => "Open cases per caseload-holding WTE",
+            Metric::WtePer100kAdults => "WTE per 100,000 adults",
+            Metric::InTreatmentPerDawWte => "Adults in treatment per drug and alcohol worker WTE",
+        }
+    }
+
+    /// Rates are shown as percentages.
+    pub fn is_rate(self) -> bool {
+        matches!(
+            self,
+            Metric::VacancyRate
+                | Metric::AgencyShare
+                | Metric::LeaverRate
+                | Metric::StarterRate
+                | Metric::RegulatedShare
+        )
+    }
+
+    pub fn value(self, unit: &Unit) -> Option<f64> {
+        let t = &unit.totals;
+        match self {
+            Metric::Headcount => Some(t.headcount),
+            Metric::Wte => Some(t.wte),
+            Metric::VacancyRate => t.vacancy_rate(),
+            Metric::AgencyShare => t.agency_share(),
+            Metric::LeaverRate => t.leaver_rate(),
+            Metric::StarterRate => t.starter_rate(),
+            Metric::RegulatedShare => t.regulated_share(),
+            Metric::CaseloadPerWte => t.caseload_per_wte(),
+            Metric::WtePer100kAdults => unit.area.as_ref().and_then(|a| a.wte_per_100k_adults),
+            Metric::InTreatmentPerDawWte => {
+                unit.area.as_ref().and_then(|a| a.in_treatment_per_daw_wte)
+            }
+        }
+    }
+
+    pub fn applies_to(self, kind: EntityKind) -> bool {
+        match self {
+            Metric::WtePer100kAdults | Metric::InTreatmentPerDawWte => {
+                matches!(
+                    kind,
+                    EntityKind::La | EntityKind::Region | EntityKind::England
+                )
+            }
+            _ => true,
+        }
+    }
+}
+
+/// One reporting unit's figures: an organisation, an LA, a region or England.
+#[derive(Debug, Clone, Serialize)]
+pub struct Unit {
+    pub kind: EntityKind,
+    pub id: String,
+    pub name: String,
+    pub region: Option<Region>,
+    pub sector: Option<Sector>,
+    /// For an LA: the attributed delivery workforce (commissioning apart). For regions and
+    /// England: everyone, commissioning teams included.
+    pub totals: Totals,
+    pub by_role: BTreeMap<Role, Totals>,
+    pub volunteers: f64,
+    /// Provider and LERO WTE by organisation type and sector.
+    pub by_sector: BTreeMap<(OrgType, Sector), f64>,
+    pub diversity: DiversityCounts,
+    /// LA, region and England only.
+    pub area: Option<AreaFigures>,
+}
+
+impl Unit {
+    pub fn wte_by_group(&self) -> BTreeMap<RoleGroup, f64> {
+        let mut out = BTreeMap::new();
+        for (role, t) in &self.by_role {
+            *out.entry(role.group()).or_insert(0.0) += t.wte;
+        }
+        out
+    }
+
+    pub fn group_wte(&self, group: RoleGroup) -> f64 {
+        self.by_role
+            .iter()
+            .filter(|(r, _)| r.group() == group)
+            .map(|(_, t)| t.wte)
+            .sum()
+    }
+
+    /// Which of the seven MDT disciplines have any WTE in post.
+    pub fn mdt_present(&self) -> Vec<(RoleGroup, bool)> {
+        MDT_GROUPS
+            .iter()
+            .map(|g| (*g, self.group_wte(*g) > 0.0))
+            .collect()
+    }
+
+    pub fn mdt_coverage(&self) -> usize {
+        self.mdt_present().iter().filter(|p| p.1).count()
+    }
+
+    pub fn strategy_wte(&self, group: StrategyGroup) -> f64 {
+        self.by_role
+            .iter()
+            .filter(|(r, _)| r.group().strategy_group() == Some(group))
+            .map(|(_, t)| t.wte)
+            .sum()
+    }
+}
+
+/// Figures for a geographical unit.
+#[derive(Debug, Clone, Serialize)]
+pub struct AreaFigures {
+    pub population_18plus: f64,
+    pub adults_in_treatment: f64,
+    pub young_people_in_treatment: f64,
+    /// Providers and LEROs, apportioned (an LA's attributed_wte).
+    pub attributed_wte: f64,
+    pub commissioning_wte: f64,
+    pub wte_per_100k_adults: Option<f64>,
+    pub in_treatment_per_daw_wte: Option<f64>,
+    /// LAs only: the organisations that serve it, largest share of their WTE first.
+    pub serving: Vec<ServingOrg>,
+    /// LAs only: plan for the census year against actual attributed WTE, by role group.
+    pub expansion: Vec<ExpansionLine>,
+    pub mdt: Vec<MdtLine>,
+    /// LAs in a region; regions in England.
+    pub members: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ServingOrg {
+    pub org_id: String,
+    pub org_name: String,
+    pub org_type: OrgType,
+    pub share: f64,
+    pub attributed_wte: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ExpansionLine {
+    pub category: RoleGroup,
+    pub baseline_fte: Option<f64>,
+    pub planned_fte: f64,
+    pub actual_wte: f64,
+}
+
+/// The spread of one metric across a peer group. The values are anonymous.
+#[derive(Debug, Clone, Serialize)]
+pub struct Distribution {
+    pub values: Vec<f64>,
+    pub min: f64,
+    pub q1: f64,
+    pub median: f64,
+    pub q3: f64,
+    pub max: f64,
+}
+
+impl Distribution {
+    pub fn of(values: impl IntoIterator<Item = f64>) -> Option<Distribution> {
+        let values = sorted_finite(values);
+        Some(Distribution {
+            min: *values.first()?,
+            max: *values.last()?,
+            q1: quantile_sorted(&values, 0.25)?,
+            median: quantile_sorted(&values, 0.5)?,
+            q3: quantile_sorted(&values, 0.75)?,
+            values,
+        })
+    }
+
+    /// 1 = highest value; ties share the better rank.
+    pub fn rank(&self, value: f64) -> usize {
+        1 + self.values.iter().filter(|v| **v > value).count()
+    }
+
+    /// 1 = the lowest quarter of peers … 4 = the highest.
+    pub fn quartile(&self, value: f64) -> u8 {
+        if value <= self.q1 {
+            1
+        } else if value <= self.median {
+            2
+        } else if value <= self.q3 {
+            3
+        } else {
+            4
+        }
+    }
+}
+
+/// One census year's figures.
+#[derive(Debug, Clone, Serialize)]
+pub struct YearMetrics {
+    pub year: u16,
+    pub title: String,
+    pub units: BTreeMap<(EntityKind, String), Unit>,
+    pub peers: BTreeMap<(EntityKind, Metric), Distribution>,
+    /// Organisations left out because validation found errors: (id, name).
+    pub blocked: Vec<(String, String)>,
+}
+
+impl YearMetrics {
+    pub fn unit(&self, kind: EntityKind, id: &str) -> Option<&Unit> {
+        self.units.get(&(kind, id.to_string()))
+    }
+
+    pub fn england(&self) -> &Unit {
+        self.unit(EntityKind::England, "england")
+            .expect("every year has an England unit")
+    }
+
+    pub fn units_of(&self, kind: EntityKind) -> impl Iterator<Item = &Unit> {
+        self.units.values().filter(move |u| u.kind == kind)
+    }
+
+    /// The unit's rank (1 = highest) and quartile among its peers, where it has the value.
+    pub fn position(&self, unit: &Unit, metric: Metric) -> Option<(usize, u8, usize)> {
+        let value = metric.value(unit)?;
+        let d = self.peers.get(&(unit.kind, metric))?;
+        Some((d.rank(value), d.quartile(value), d.values.len()))
+    }
+}
+
+/// A unit's figures in one year, joined across years.
+#[derive(Debug, Clone, Serialize)]
+pub struct TrendPoint {
+    pub year: u16,
+    /// The id the figures are recorded under that year (an LA's old code before 2023).
+    pub id: String,
+    pub headcount: f64,
+    pub wte: f64,
+    pub vacancy_rate: Option<f64>,
+    pub leaver_rate: Option<f64>,
+    pub starter_rate: Option<f64>,
+    pub agency_share: Option<f64>,
+    pub caseload_per_wte: Option<f64>,
+    pub wte_per_100k_adults: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Trend {
+    pub points: Vec<TrendPoint>,
+    /// Why an LA's earlier figures are for a different area or code.
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct StrategyProgress {
+    pub group: StrategyGroup,
+    pub baseline_year: u16,
+    pub baseline_wte: f64,
+    pub current_wte: f64,
+    pub growth_wte: f64,
+    pub ambition_wte: f64,
+}
+
+/// Everything the reports and the export need: this year, earlier years, trends.
+#[derive(Debug, Clone, Serialize)]
+pub struct Metrics {
+    pub current: YearMetrics,
+    pub history: Vec<YearMetrics>,
+    pub trends: BTreeMap<(EntityKind, String), Trend>,
+    /// Nationally and for each region (region slug → lines), when 2022 is present.
+    pub strategy: BTreeMap<String, Vec<StrategyProgress>>,
+    pub assumptions_label: String,
+}
+
+/// A census year and the organisations its validation blocked.
+#[derive(Debug, Clone, Copy)]
+pub struct CensusYear<'a> {
+    pub census: &'a Census,
+    pub blocked: &'a BTreeSet<String>,
+}
+
+/// Computes the current year's figures, each earlier year's, and the joins between them.
+pub fn compute(
+    current: CensusYear,
+    history: &[CensusYear],
+    assumptions: &Assumptions,
+) -> Result<Metrics, MetricsError> {
+    let now = compute_year(current, assumptions)?;
+    let mut earlier: Vec<YearMetrics> = history
+        .iter()
+        .filter(|h| h.census.meta.year < current.census.meta.year)
+        .map(|h| compute_year(*h, assumptions))
+        .collect::<Result<_, _>>()?;
+    earlier.sort_by_key(|m| m.year);
+    let trends = trends(&now, &earlier);
+    let strategy = strategy(&now, &earlier);
+    Ok(Metrics {
+        current: now,
+        history: earlier,
+        trends,
+        strategy,
+        assumptions_label: assumptions.label.clone(),
+    })
+}
+
+pub fn compute_year(
+    year: CensusYear,
+    assumptions: &Assumptions,
+) -> Result<YearMetrics, MetricsError> {
+    let census = year.census;
+    let included: BTreeSet<&str> = census
+        .organisations
+        .iter()
+        .map(|o| o.org_id.as_str())
+        .filter(|id| !year.blocked.contains(*id))
+        .collect();
+    let agg = fact::aggregate(census, &included)?;
+    let shares = fact::normalised_shares(census, &included);
+    let orgs = census.organisations_by_id();
+    let mut units = BTreeMap::new();
+
+    // Organisations.
+    let mut org_diversity: BTreeMap<&str, DiversityCounts> = BTreeMap::new();
+    for row in &census.demographics {
+        if included.contains(row.org_id.as_str()) {
+            *org_diversity
+                .entry(row.org_id.as_str())
+                .or_default()
+                .entry((row.dimension, row.category))
+                .or_insert(0.0) += f64::from(row.headcount);
+        }
+    }
+    for org in census
+        .organisations
+        .iter()
+        .filter(|o| included.contains(o.org_id.as_str()))
+    {
+        let by_role: BTreeMap<Role, Totals> = agg
+            .org_role
+            .range((org.org_id.clone(), Role::ALL[0])..)
+            .take_while(|((id, _), _)| *id == org.org_id)
+            .map(|((_, r), t)| (*r, *t))
+            .collect();
+        let mut by_sector = BTreeMap::new();
+        let totals = Totals::sum(by_role.values());
+        if org.org_type != OrgType::Commissioner {
+            by_sector.insert((org.org_type, org.sector), totals.wte);
+        }
+        let unit = Unit {
+            kind: EntityKind::of_org(org.org_type),
+            id: org.org_id.clone(),
+            name: org.org_name.clone(),
+            region: Some(org.region),
+            sector: Some(org.sector),
+            totals,
+            by_role,
+            volunteers: f64::from(org.volunteers_headcount),
+            by_sector,
+            diversity: org_diversity
+                .remove(org.org_id.as_str())
+                .unwrap_or_default(),
+            area: None,
+        };
+        units.insert((unit.kind, unit.id.clone()), unit);
+    }
+
+    // Local authorities.
+    let plan_year = PlanYear::for_census(census.meta.year);
+    let mut region_members: BTreeMap<Region, Vec<String>> = BTreeMap::new();
+    for la in &census.local_authorities {
+        region_members
+            .entry(la.region)
+            .or_default()
+            .push(la.la_code.clone());
+        let all_roles: BTreeMap<Role, Totals> = agg
+            .la_role
+            .range((la.la_code.clone(), Role::ALL[0])..)
+            .take_while(|((code, _), _)| *code == la.la_code)
+            .map(|((_, r), t)| (*r, *t))
+            .collect();
+        let commissioning_wte: f64 = all_roles
+            .iter()
+            .filter(|(r, _)| r.group() == RoleGroup::Commissioning)
+            .map(|(_, t)| t.wte)
+            .sum();
+        let by_role: BTreeMap<Role, Totals> = all_roles
+            .into_iter()
+            .filter(|(r, _)| r.group() != RoleGroup::Commissioning)
+            .collect();
+        let totals = Totals::sum(by_role.values());
+        let mut serving = Vec::new();
+        let mut volunteers = 0.0;
+        let mut diversity = DiversityCounts::new();
+        for (org_id, org_shares) in &shares {
+            let Some((_, share)) = org_shares.iter().find(|(code, _)| *code == la.la_code) else {
+                continue;
+            };
+            let Some(unit) = orgs
+                .get(org_id.as_str())
+                .and_then(|o| units.get(&(EntityKind::of_org(o.org_type), org_id.clone())))
+            else {
+                continue;
+            };
+            volunteers += unit.volunteers * share;
+            for (key, n) in &unit.diversity {
+                *diversity.entry(*key).or_insert(0.0) += n * share;
+            }
+            serving.push(ServingOrg {
+                org_id: org_id.clone(),
+                org_name: unit.name.clone(),
+                org_type: orgs[org_id.as_str()].org_type,
+                share: *share,
+                attributed_wte: unit.totals.wte * share,
+            });
+        }
+        serving.sort_by(|a, b| {
+            b.attributed_wte
+                .total_cmp(&a.attributed_wte)
+                .then(a.org_id.cmp(&b.org_id))
+        });
+        let by_sector = agg
+            .la_sector
+            .iter()
+            .filter(|((code, o, _), _)| *code == la.la_code && *o != OrgType::Commissioner)
+            .map(|((_, o, s), w)| ((*o, *s), *w))
+            .collect();
+        let expansion = expansion_lines(census, &la.la_code, plan_year, &by_role);
+        let adults = la.adults_in_treatment as f64;
+        let young = la.young_people_in_treatment as f64;
+        let mut unit = Unit {
+            kind: EntityKind::La,
+            id: la.la_code.clone(),
+            name: la.la_name.clone(),
+            region: Some(la.region),
+            sector: None,
+            totals,
+            by_role,
+            volunteers,
+            by_sector,
+            diversity,
+            area: None,
+        };
+        unit.area = Some(area_figures(
+            &unit,
+            la.population_18plus as f64,
+            adults,
+            young,
+            commissioning_wte,
+            serving,
+            expansion,
+            Vec::new(),
+            assumptions,
+        ));
+        units.insert((EntityKind::La, la.la_code.clone()), unit);
+    }
+
+    // Regions and England: every included organisation, commissioning teams too.
+    let mut region_units = Vec::new();
+    for region in Region::ALL {
+        let by_role: BTreeMap<Role, Totals> = agg
+            .region_role
+            .iter()
+            .filter(|((g, _), _)| g == region)
+            .map(|((_, r), t)| (*r, *t))
+            .collect();
+        let by_sector = agg
+            .region_sector
+            .iter()
+            .filter(|((g, o, _), _)| g == region && *o != OrgType::Commissioner)
+            .map(|((_, o, s), w)| ((*o, *s), *w))
+            .collect();
+        let members = region_members.remove(region).unwrap_or_default();
+        let member_units: Vec<&Unit> = members
+            .iter()
+            .filter_map(|code| units.get(&(EntityKind::La, code.clone())))
+            .collect();
+        let unit = combine(
+            EntityKind::Region,
+            region.code(),
+            region.label(),
+            Some(*region),
+            by_role,
+            by_sector,
+            &member_units,
+            members.clone(),
+            assumptions,
+            &orgs_in_region(&units, *region),
+        );
+        region_units.push(unit);
+    }
+    let england_by_sector = agg
+        .england_sector
+        .iter()
+        .filter(|((o, _), _)| *o != OrgType::Commissioner)
+        .map(|(k, w)| (*k, *w))
+        .collect();
+    let region_refs: Vec<&Unit> = region_units.iter().collect();
+    let all_orgs: Vec<&Unit> = units
+        .values()
+        .filter(|u| {
+            matches!(
+                u.kind,
+                EntityKind::Provider | EntityKind::Lero | EntityKind::Commissioner
+            )
+        })
+        .collect();
+    let england = combine(
+        EntityKind::England,
+        "england",
+        "England",
+        None,
+        agg.england_role.clone(),
+        england_by_sector,
+        &region_refs,
+        Region::ALL.iter().map(|r| r.code().to_string()).collect(),
+        assumptions,
+        &all_orgs,
+    );
+    for unit in region_units.into_iter().chain([england]) {
+        units.insert((unit.kind, unit.id.clone()), unit);
+    }
+
+    let mut peers = BTreeMap::new();
+    for kind in [
+        EntityKind::Provider,
+        EntityKind::Lero,
+        EntityKind::Commissioner,
+        EntityKind::La,
+    ] {
+        for metric in Metric::ALL.iter().filter(|m| m.applies_to(kind)) {
+            let values = units
+                .values()
+                .filter(|u| u.kind == kind)
+                .filter_map(|u| metric.value(u));
+            if let Some(d) = Distribution::of(values) {
+                peers.insert((kind, *metric), d);
+            }
+        }
+    }
+    let blocked = census
+        .organisations
+        .iter()
+        .filter(|o| year.blocked.contains(&o.org_id))
+        .map(|o| (o.org_id.clone(), o.org_name.clone()))
+        .collect();
+    Ok(YearMetrics {
+        year: census.meta.year,
+        title: census.meta.title.clone(),
+        units,
+        peers,
+        blocked,
+    })
+}
+
+fn orgs_in_region(units: &BTreeMap<(EntityKind, String), Unit>, region: Region) -> Vec<&Unit> {
+    units
+        .values()
+        .filter(|u| {
+            matches!(
+                u.kind,
+                EntityKind::Provider | EntityKind::Lero | EntityKind::Commissioner
+            )
+        })
+        .filter(|u| u.region == Some(region))
+        .collect()
+}
+
+/// A region or England from its LAs (area figures) and aggregated role totals. Diversity and
+/// volunteers come from the organisations based in it, as people are counted where they work.
+#[allow(clippy::too_many_arguments)]
+fn combine(
+    kind: EntityKind,
+    id: &str,
+    name: &str,
+    region: Option<Region>,
+    by_role: BTreeMap<Role, Totals>,
+    by_sector: BTreeMap<(OrgType, Sector), f64>,
+    members: &[&Unit],
+    member_ids: Vec<String>,
+    assumptions: &Assumptions,
+    orgs: &[&Unit],
+) -> Unit {
+    let area = |f: fn(&AreaFigures) -> f64| {
+        members
+            .iter()
+            .filter_map(|u| u.area.as_ref())
+            .map(f)
+            .sum::<f64>()
+    };
+    let commissioning_wte = area(|a| a.commissioning_wte);
+    let mut diversity = DiversityCounts::new();
+    for org in orgs {
+        for (key, n) in &org.diversity {
+            *diversity.entry(*key).or_insert(0.0) += n;
+        }
+    }
+    let mut unit = Unit {
+        kind,
+        id: id.to_string(),
+        name: name.to_string(),
+        region,
+        sector: None,
+        totals: Totals::sum(by_role.values()),
+        by_role,
+        volunteers: orgs.iter().map(|u| u.volunteers).sum(),
+        by_sector,
+        diversity,
+        area: None,
+    };
+    unit.area = Some(area_figures(
+        &unit,
+        area(|a| a.population_18plus),
+        area(|a| a.adults_in_treatment),
+        area(|a| a.young_people_in_treatment),
+        commissioning_wte,
+        Vec::new(),
+        Vec::new(),
+        member_ids,
+        assumptions,
+    ));
+    unit
+}
+
+#[allow(clippy::too_many_arguments)]
+fn area_figures(
+    unit: &Unit,
+    population: f64,
+    adults: f64,
+    young: f64,
+    commissioning_wte: f64,
+    serving: Vec<ServingOrg>,
+    expansion: Vec<ExpansionLine>,
+    members: Vec<String>,
+    assumptions: &Assumptions,
+) -> AreaFigures {
+    let attributed_wte = if unit.kind == EntityKind::La {
+        unit.totals.wte
+    } else {
+        unit.totals.wte - commissioning_wte
+    };
+    let daw = unit.group_wte(RoleGroup::DrugAlcoholWorkers);
+    AreaFigures {
+        population_18plus: population,
+        adults_in_treatment: adults,
+        young_people_in_treatment: young,
+        attributed_wte,
+        commissioning_wte,
+        wte_per_100k_adults: ratio(attributed_wte * 100_000.0, population),
+        in_treatment_per_daw_wte: ratio(adults, daw),
+        serving,
+        expansion,
+        mdt: mdt::calculate(assumptions, adults, young, |g| unit.group_wte(g)),
+        members,
+    }
+}
+
+fn expansion_lines(
+    census: &Census,
+    la_code: &str,
+    plan_year: PlanYear,
+    by_role: &BTreeMap<Role, Totals>,
+) -> Vec<ExpansionLine> {
+    let plans: Vec<_> = census
+        .expansion_plans
+        .iter()
+        .filter(|p| p.la_code == la_code)
+        .collect();
+    let mut out = Vec::new();
+    for group in RoleGroup::ALL {
+        let planned = plans
+            .iter()
+            .find(|p| p.category == *group && p.year == plan_year);
+        let Some(planned) = planned else { continue };
+        let baseline = plans
+            .iter()
+            .find(|p| p.category == *group && p.year.start == PlanYear::FIRST)
+            .map(|p| p.planned_fte);
+        let actual = by_role
+            .iter()
+            .filter(|(r, _)| r.group() == *group)
+            .map(|(_, t)| t.wte)
+            .sum();
+        out.push(ExpansionLine {
+            category: *group,
+            baseline_fte: baseline,
+            planned_fte: planned.planned_fte,
+            actual_wte: actual,
+        });
+    }
+    out
+}
+
+fn trend_point(year: u16, unit: &Unit) -> TrendPoint {
+    TrendPoint {
+        year,
+        id: unit.id.clone(),
+        headcount: unit.totals.headcount,
+        wte: unit.totals.wte,
+        vacancy_rate: unit.totals.vacancy_rate(),
+        leaver_rate: unit.totals.leaver_rate(),
+        starter_rate: unit.totals.starter_rate(),
+        agency_share: unit.totals.agency_share(),
+        caseload_per_wte: unit.totals.caseload_per_wte(),
+        wte_per_100k_adults: Metric::WtePer100kAdults.value(unit),
+    }
+}
+
+/// Joins each current unit to its earlier years: organisations by org_id, LAs by code or,
+/// where the boundary changed in 2023, through the predecessor with a note.
+fn trends(now: &YearMetrics, earlier: &[YearMetrics]) -> BTreeMap<(EntityKind, String), Trend> {
+    let changes = reference::la_changes();
+    let mut out = BTreeMap::new();
+    for ((kind, id), unit) in &now.units {
+        let mut points = Vec::new();
+        let mut note = None;
+        for past in earlier {
+            if let Some(u) = past.unit(*kind, id) {
+                points.push(trend_point(past.year, u));
+                continue;
+            }
+            if *kind != EntityKind::La {
+                continue;
+            }
+            let predecessors: Vec<_> = changes.iter().filter(|c| c.new_code == *id).collect();
+            let Some(change) = predecessors.first() else {
+                continue;
+            };
+            let Some(u) = past.unit(EntityKind::La, &change.old_code) else {
+                continue;
+            };
+            points.push(trend_point(past.year, u));
+            let siblings = changes
+                .iter()
+                .filter(|c| c.old_code == change.old_code)
+                .count();
+            note = Some(if siblings > 1 {
+                format!(
+                    "{} was created in April 2023 from part of {} ({}); figures before then are for the whole of {} and are not directly comparable.",
+                    change.new_name, change.old_name, change.old_code, change.old_name
+                )
+            } else {
+                format!(
+                    "{} took a new code ({}) in April 2023; figures before then are recorded under its old code {}.",
+                    change.new_name, change.new_code, change.old_code
+                )
+            });
+        }
+        points.push(trend_point(now.year, unit));
+        out.insert((*kind, id.clone()), Trend { points, note });
+    }
+    out
+}
+
+/// Growth of the strategy groups since the 2022 baseline, against the national ambitions.
+fn strategy(now: &YearMetrics, earlier: &[YearMetrics]) -> BTreeMap<String, Vec<StrategyProgress>> {
+    let Some(base) = earlier.iter().find(|m| m.year == 2022) else {
+        return BTreeMap::new();
+    };
+    let mut out = BTreeMap::new();
+    let ids = std::iter::once((EntityKind::England, "england".to_string())).chain(
+        Region::ALL
+            .iter()
+            .map(|r| (EntityKind::Region, r.code().to_string())),
+    );
+    for (kind, id) in ids {
+        let (Some(then), Some(current)) = (base.unit(kind, &id), now.unit(kind, &id)) else {
+            continue;
+        };
+        let lines = StrategyGroup::ALL
+            .iter()
+            .map(|group| {
+                let baseline_wte = then.strategy_wte(*group);
+                let current_wte = current.strategy_wte(*group);
+                StrategyProgress {
+                    group: *group,
+                    baseline_year: base.year,
+                    baseline_wte,
+                    current_wte,
+                    growth_wte: current_wte - baseline_wte,
+                    ambition_wte: if kind == EntityKind::England {
+                        group.ambition_wte()
+                    } else {
+                        0.0
+                    },
+                }
+            })
+            .collect();
+        out.insert(id, lines);
+    }
+    out
+}

@@ -1,0 +1,88 @@
+//! Runs the first stages for a census folder and the years beside it: load and validate the
+//! asked year and every earlier year found next to it, ready for metrics and reports.
+
+use crate::census::Census;
+use crate::load::{self, LoadFailure, Loaded};
+use crate::metrics::{self, mdt::Assumptions, CensusYear, Metrics, MetricsError};
+use crate::validate::{self, Validation};
+use std::path::{Path, PathBuf};
+
+/// A validated census year with the validated years before it.
+#[derive(Debug)]
+pub struct CensusRun {
+    pub dir: PathBuf,
+    pub current: Loaded,
+    pub validation: Validation,
+    /// Earlier years found beside the folder, oldest first.
+    pub history: Vec<(Census, Validation)>,
+    /// Earlier-year folders that could not be read (they only lose trends).
+    pub notes: Vec<String>,
+}
+
+/// Loads and validates `dir` and every sibling folder named for an earlier year.
+pub fn open(dir: &Path) -> Result<CensusRun, LoadFailure> {
+    let current = load::load(dir)?;
+    let year = current.census.meta.year;
+    let mut notes = Vec::new();
+    let mut earlier: Vec<(u16, PathBuf)> = dir
+        .parent()
+        .and_then(|parent| std::fs::read_dir(parent).ok())
+        .into_iter()
+        .flatten()
+        .filter_map(Result::ok)
+        .filter_map(|entry| {
+            let name = entry.file_name().to_string_lossy().to_string();
+            let y: u16 = name.parse().ok().filter(|_| name.len() == 4)?;
+            (y < year && entry.path().is_dir()).then(|| (y, entry.path()))
+        })
+        .collect();
+    earlier.sort();
+    let mut history: Vec<(Census, Validation)> = Vec::new();
+    for (y, path) in earlier {
+        match load::load(&path) {
+            Ok(loaded) => {
+                let previous = history
+                    .last()
+                    .map(|h| &h.0)
+                    .filter(|c| c.meta.year + 1 == y);
+                let validation = validate::validate(&loaded, previous);
+                history.push((loaded.census, validation));
+            }
+            Err(failure) => notes.push(format!("{failure}; its trends are left out")),
+        }
+    }
+    let previous = history
+        .last()
+        .map(|h| &h.0)
+        .filter(|c| c.meta.year + 1 == year);
+    let validation = validate::validate(&current, previous);
+    Ok(CensusRun {
+        dir: dir.to_path_buf(),
+        current,
+        validation,
+        history,
+        notes,
+    })
+}
+
+impl CensusRun {
+    pub fn census(&self) -> &Census {
+        &self.current.census
+    }
+
+    pub fn metrics(&self, assumptions: &Assumptions) -> Result<Metrics, MetricsError> {
+        let history: Vec<CensusYear> = self
+            .history
+            .iter()
+            .map(|(census, v)| CensusYear {
+                census,
+                blocked: &v.blocked,
+            })
+            .collect();
+        let current = CensusYear {
+            census: &self.current.census,
+            blocked: &self.validation.blocked,
+        };
+        metrics::compute(current, &history, assumptions)
+    }
+}

@@ -1,0 +1,87 @@
+//! The real binary on fixture folders: output files and exit codes.
+
+mod common;
+
+use common::Fixture;
+use std::process::Command;
+
+fn census_reports(args: &[&str], cwd: &std::path::Path) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_census-reports"))
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .expect("run census-reports")
+}
+
+#[test]
+fn validate_clean_data_exits_zero_and_writes_an_empty_query_list() {
+    let dir = tempfile::tempdir().unwrap();
+    Fixture::clean().write(&dir.path().join("2024"));
+    let out = census_reports(&["validate", "--data", "2024"], dir.path());
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("0 error(s), 0 warning(s)"), "{stdout}");
+    let csv = std::fs::read_to_string(dir.path().join("out/2024/validation/queries.csv")).unwrap();
+    assert_eq!(
+        csv.trim(),
+        "org_id,org_name,severity,rule,file,line,field,message"
+    );
+}
+
+#[test]
+fn validate_with_errors_exits_one_and_lists_queries_per_org() {
+    let dir = tempfile::tempdir().unwrap();
+    Fixture::clean()
+        .replace("workforce.csv", "P03,nurse,2,2.0", "P03,nurse,2,3.2")
+        .replace("organisations.csv", "Provider P03", "=HYPERLINK(\"x\")")
+        .write(&dir.path().join("2024"));
+    let out = census_reports(&["validate", "--data", "2024", "--out", "q"], dir.path());
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("BLOCKED") && stdout.contains("wte_above_headcount"),
+        "{stdout}"
+    );
+    let csv = std::fs::read_to_string(dir.path().join("q/queries.csv")).unwrap();
+    assert!(
+        csv.contains("P03,\"'=HYPERLINK(\"\"x\"\")\",error,wte_above_headcount,workforce.csv,"),
+        "{csv}"
+    );
+    let md = std::fs::read_to_string(dir.path().join("q/queries/P03.md")).unwrap();
+    assert!(md.contains("cannot be produced"), "{md}");
+}
+
+#[test]
+fn unreadable_data_exits_two_naming_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    Fixture::clean()
+        .remove("organisations.csv")
+        .write(&dir.path().join("2024"));
+    let out = census_reports(&["validate", "--data", "2024"], dir.path());
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("organisations.csv"));
+
+    let out = census_reports(&["validate", "--data", "no-such-folder"], dir.path());
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn the_previous_year_is_found_beside_the_data() {
+    let dir = tempfile::tempdir().unwrap();
+    Fixture::clean().write(&dir.path().join("2023"));
+    Fixture::clean()
+        .replace("census.toml", "year = 2024", "year = 2024")
+        .replace(
+            "workforce.csv",
+            "P06,drug_alcohol_worker,20,13.0",
+            "P06,drug_alcohol_worker,40,28.0",
+        )
+        .write(&dir.path().join("2024"));
+    let out = census_reports(&["validate", "--data", "2024"], dir.path());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("wte_change"));
+}
