@@ -1,12 +1,14 @@
 //! The command line: parses arguments and hands each command to the library stage that does
 //! the work. No logic lives here beyond choosing defaults and exit codes.
 
+use crate::batch::{self, BuildOptions};
 use crate::census::Census;
 use crate::load::{self, LoadFailure};
 use crate::metrics::export::{self as metrics_export, Format};
 use crate::metrics::mdt::{self, Assumptions};
 use crate::metrics::EntityKind;
 use crate::pipeline;
+use crate::render::ReportKind;
 use crate::sample::{self, SampleOptions};
 use crate::validate::{self, Summary};
 use anyhow::Context;
@@ -43,6 +45,29 @@ pub enum Command {
         /// (default: out/<year>/validation).
         #[arg(long)]
         out: Option<PathBuf>,
+    },
+    /// Build every report (PDF, data companion, manifest) for a census year.
+    Build {
+        #[arg(long, default_value = DEFAULT_DATA)]
+        data: PathBuf,
+        /// Output folder (default: out/<year>).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Build only reports of these kinds (repeatable).
+        #[arg(long = "kind", value_enum)]
+        kinds: Vec<ReportKind>,
+        /// Build only the reports with these ids (repeatable): org_id, LA code, region slug
+        /// or `england`.
+        #[arg(long = "only")]
+        only: Vec<String>,
+        /// Worker threads (default: one per core).
+        #[arg(long)]
+        jobs: Option<usize>,
+        #[arg(long)]
+        assumptions: Option<PathBuf>,
+        /// Use the templates in this folder instead of the shipped ones.
+        #[arg(long)]
+        templates: Option<PathBuf>,
     },
     /// Export every figure for every unit and year present as one long table.
     Metrics {
@@ -94,6 +119,23 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             previous,
             out,
         } => run_validate(&data, previous.as_deref(), out),
+        Command::Build {
+            data,
+            out,
+            kinds,
+            only,
+            jobs,
+            assumptions,
+            templates,
+        } => run_build(
+            &data,
+            out,
+            kinds,
+            only,
+            jobs,
+            assumptions.as_deref(),
+            templates.as_deref(),
+        ),
         Command::Metrics {
             data,
             out,
@@ -296,4 +338,60 @@ fn run_mdt(
     );
     println!("\nActual is the WTE attributed to the LA by providers' service-area shares. A negative gap is a shortfall.");
     Ok(ExitCode::SUCCESS)
+}
+
+fn run_build(
+    data: &Path,
+    out: Option<PathBuf>,
+    kinds: Vec<ReportKind>,
+    only: Vec<String>,
+    jobs: Option<usize>,
+    assumptions_file: Option<&Path>,
+    templates: Option<&Path>,
+) -> anyhow::Result<ExitCode> {
+    let started = std::time::Instant::now();
+    let assumptions = assumptions(assumptions_file)?;
+    let typesetter = batch::typesetter_from_dir(templates)?;
+    let run = match pipeline::open(data) {
+        Ok(run) => run,
+        Err(failure) => return Ok(report_unreadable(&failure)),
+    };
+    for note in &run.notes {
+        eprintln!("note: {note}");
+    }
+    let metrics = run.metrics(&assumptions)?;
+    let out = out.unwrap_or_else(|| default_out(run.census()));
+    let jobs = jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
+    let options = BuildOptions {
+        out: out.clone(),
+        kinds,
+        only,
+        jobs,
+        progress: true,
+    };
+    let summary = batch::build(
+        &metrics,
+        run.census(),
+        &run.validation.findings,
+        &run.validation.blocked,
+        &typesetter,
+        &options,
+    )?;
+    println!(
+        "{} report(s) built, {} failed, {} blocked by validation, in {:.1} s with {jobs} worker(s) ({:.1} s in all); manifest at {}",
+        summary.built,
+        summary.failed,
+        summary.blocked,
+        summary.elapsed.as_secs_f64(),
+        started.elapsed().as_secs_f64(),
+        out.join("manifest.json").display()
+    );
+    for (id, error) in &summary.failures {
+        eprintln!("failed: {id}: {error}");
+    }
+    Ok(if summary.failed > 0 {
+        ExitCode::from(EXIT_FINDINGS)
+    } else {
+        ExitCode::SUCCESS
+    })
 }

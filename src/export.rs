@@ -17,6 +17,13 @@ pub struct WriteError {
 /// carriage return first) by prefixing an apostrophe. Numbers are written as numbers, not
 /// through here.
 pub fn spreadsheet_safe(text: &str) -> String {
+    let numeric = text
+        .replace([',', '%'], "")
+        .parse::<f64>()
+        .is_ok_and(f64::is_finite);
+    if numeric {
+        return text.to_string();
+    }
     match text.chars().next() {
         Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{text}"),
         _ => text.to_string(),
@@ -90,8 +97,15 @@ mod tests {
     #[test]
     fn formulas_are_neutralised() {
         assert_eq!(spreadsheet_safe("=SUM(A1)"), "'=SUM(A1)");
-        assert_eq!(spreadsheet_safe("+44"), "'+44");
-        assert_eq!(spreadsheet_safe("-1"), "'-1");
+        assert_eq!(spreadsheet_safe("+44 20 7946"), "'+44 20 7946");
+        assert_eq!(
+            spreadsheet_safe("+44"),
+            "+44",
+            "a plain number is left alone"
+        );
+        assert_eq!(spreadsheet_safe("-1+2"), "'-1+2");
+        assert_eq!(spreadsheet_safe("-1,234.5"), "-1,234.5");
+        assert_eq!(spreadsheet_safe("-inf"), "'-inf");
         assert_eq!(spreadsheet_safe("@cmd"), "'@cmd");
         assert_eq!(spreadsheet_safe("\tx"), "'\tx");
         assert_eq!(spreadsheet_safe("Leeds"), "Leeds");

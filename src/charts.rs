@@ -1,0 +1,651 @@
+//! Stage 4: charts as SVG text, drawn with plotters and placed by the Typst templates.
+//!
+//! The palette is Okabe–Ito (safe for the common colour-vision deficiencies) and every
+//! colour is opaque (transparent objects bloat the PDF). Nothing is said by colour alone:
+//! the participant's bar carries a label and an outline, series differ in lightness and
+//! marker shape and are labelled directly, and every chart has a data table and alt text.
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+/// The font the SVG text names; Typst finds it among the shipped fonts.
+pub const FONT: &str = "Open Sans";
+
+pub const BLUE: RGBColor = RGBColor(0, 114, 178);
+pub const ORANGE: RGBColor = RGBColor(230, 159, 0);
+pub const SKY: RGBColor = RGBColor(86, 180, 233);
+pub const GREEN: RGBColor = RGBColor(0, 158, 115);
+pub const VERMILLION: RGBColor = RGBColor(213, 94, 0);
+pub const PURPLE: RGBColor = RGBColor(204, 121, 167);
+pub const YELLOW: RGBColor = RGBColor(240, 228, 66);
+pub const PEER_GREY: RGBColor = RGBColor(190, 190, 190);
+pub const GRID: RGBColor = RGBColor(225, 225, 225);
+pub const INK: RGBColor = RGBColor(34, 34, 34);
+pub const MID_GREY: RGBColor = RGBColor(96, 96, 96);
+
+/// Series colours in order, chosen so neighbours differ in lightness as well as hue.
+pub const SERIES: [RGBColor; 3] = [BLUE, ORANGE, RGBColor(150, 150, 150)];
+/// Sequential blues for the hex map, light to dark (five classes).
+pub const SEQUENTIAL: [RGBColor; 5] = [
+    RGBColor(222, 235, 247),
+    RGBColor(158, 202, 225),
+    RGBColor(107, 174, 214),
+    RGBColor(33, 113, 181),
+    RGBColor(8, 48, 107),
+];
+
+#[derive(Debug, thiserror::Error)]
+#[error("drawing the {chart} chart failed: {message}")]
+pub struct ChartError {
+    pub chart: &'static str,
+    pub message: String,
+}
+
+fn fail(chart: &'static str) -> impl Fn(String) -> ChartError {
+    move |message| ChartError { chart, message }
+}
+
+const WIDTH: u32 = 640;
+
+fn font(size: u32) -> TextStyle<'static> {
+    (FONT, size).into_font().color(&INK)
+}
+
+/// Draws on a fresh SVG canvas and returns the SVG text.
+fn svg(
+    chart: &'static str,
+    height: u32,
+    draw: impl FnOnce(&DrawingArea<SVGBackend, Shift>) -> Result<(), String>,
+) -> Result<String, ChartError> {
+    let mut text = String::new();
+    {
+        let root = SVGBackend::with_string(&mut text, (WIDTH, height)).into_drawing_area();
+        root.fill(&WHITE).map_err(|e| fail(chart)(e.to_string()))?;
+        draw(&root).map_err(fail(chart))?;
+        root.present().map_err(|e| fail(chart)(e.to_string()))?;
+    }
+    Ok(text)
+}
+
+fn e<E: std::fmt::Display>(err: E) -> String {
+    err.to_string()
+}
+
+/// Every peer as an anonymous bar, sorted; the participant's bar highlighted and labelled.
+pub struct PeerChart<'a> {
+    pub values: &'a [f64],
+    /// The participant's value; its bar is the first sorted bar with that value.
+    pub you: Option<f64>,
+    pub median: f64,
+    pub q1: f64,
+    pub q3: f64,
+    pub axis_label: &'a str,
+    pub format: fn(f64) -> String,
+}
+
+pub fn peer_chart(c: &PeerChart) -> Result<String, ChartError> {
+    svg("peer", 300, |root| {
+        let n = c.values.len().max(1);
+        let max = c
+            .values
+            .iter()
+            .copied()
+            .fold(0.0f64, f64::max)
+            .max(c.you.unwrap_or(0.0));
+        // A few extreme peers would flatten everyone else: the scale stops at three
+        // interquartile ranges above the upper quartile (or at you), and taller bars are cut.
+        let fence = c.q3 + 3.0 * (c.q3 - c.q1);
+        let limit = if max > fence && fence > 0.0 {
+            fence.max(c.you.unwrap_or(0.0))
+        } else {
+            max
+        };
+        let clipped = c.values.iter().filter(|v| **v > limit).count();
+        let top = if limit > 0.0 { limit * 1.18 } else { 1.0 };
+        let mut chart = ChartBuilder::on(root)
+            .margin(12)
+            .margin_right(110)
+            .x_label_area_size(28)
+            .y_label_area_size(56)
+            .build_cartesian_2d(0f64..n as f64, 0f64..top)
+            .map_err(e)?;
+        let format = c.format;
+        let x_desc = if clipped > 0 {
+            format!("{n} peers, lowest to highest; {clipped} bar(s) beyond the scale are cut at the top")
+        } else {
+            format!("{n} peers, lowest to highest")
+        };
+        chart
+            .configure_mesh()
+            .disable_x_mesh()
+            .x_labels(0)
+            .x_desc(x_desc)
+            .y_labels(5)
+            .y_label_formatter(&|v| format(*v))
+            .y_desc(c.axis_label)
+            .axis_desc_style(font(13))
+            .label_style(font(12))
+            .bold_line_style(GRID)
+            .light_line_style(WHITE)
+            .axis_style(MID_GREY)
+            .draw()
+            .map_err(e)?;
+        let you_index = c
+            .you
+            .and_then(|you| c.values.iter().position(|v| (*v - you).abs() < 1e-12));
+        let gap = if n > 60 { 0.0 } else { 0.15 };
+        chart
+            .draw_series(
+                c.values
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| Some(*i) != you_index)
+                    .map(|(i, v)| {
+                        Rectangle::new(
+                            [(i as f64 + gap, 0.0), (i as f64 + 1.0 - gap, v.min(top))],
+                            PEER_GREY.filled(),
+                        )
+                    }),
+            )
+            .map_err(e)?;
+        let mut label_y = i32::MAX;
+        for (value, label, style) in [
+            (
+                c.q1,
+                "Lower quartile",
+                ShapeStyle::from(&MID_GREY).stroke_width(1),
+            ),
+            (c.median, "Median", ShapeStyle::from(&INK).stroke_width(2)),
+            (
+                c.q3,
+                "Upper quartile",
+                ShapeStyle::from(&MID_GREY).stroke_width(1),
+            ),
+        ] {
+            if label == "Median" {
+                chart
+                    .draw_series(LineSeries::new([(0.0, value), (n as f64, value)], style))
+                    .map_err(e)?;
+            } else {
+                chart
+                    .draw_series(DashedLineSeries::new(
+                        [(0.0, value), (n as f64, value)],
+                        6,
+                        4,
+                        style,
+                    ))
+                    .map_err(e)?;
+            }
+            let (x, y) = chart.backend_coord(&(n as f64, value));
+            // Labels go upwards from the lowest line and never overlap.
+            let y = (y - 7).min(label_y - 14);
+            label_y = y;
+            root.draw(&Text::new(
+                format!("{label} {}", format(value)),
+                (x + 6, y),
+                font(11),
+            ))
+            .map_err(e)?;
+        }
+        if let (Some(i), Some(you)) = (you_index, c.you) {
+            let (x0, y0) = (i as f64, you);
+            let wide = (n as f64 / 120.0).max(0.6);
+            let left = (x0 + 0.5 - wide / 2.0).max(0.0);
+            chart
+                .draw_series([
+                    Rectangle::new([(left, 0.0), (left + wide, y0)], BLUE.filled()),
+                    Rectangle::new(
+                        [(left, 0.0), (left + wide, y0)],
+                        ShapeStyle::from(&INK).stroke_width(2),
+                    ),
+                ])
+                .map_err(e)?;
+            let (px, py) = chart.backend_coord(&(x0 + 0.5, y0));
+            let anchor = if i as f64 > n as f64 * 0.7 {
+                HPos::Right
+            } else {
+                HPos::Left
+            };
+            root.draw(&PathElement::new(
+                [(px, py - 2), (px, py - 16)],
+                INK.stroke_width(1),
+            ))
+            .map_err(e)?;
+            root.draw(&Text::new(
+                format!("You: {}", format(you)),
+                (px, py - 30),
+                font(14).pos(Pos::new(anchor, VPos::Top)),
+            ))
+            .map_err(e)?;
+        }
+        Ok(())
+    })
+}
+
+/// Horizontal paired bars: one row per category, one bar per series, values labelled.
+pub struct GroupedBars<'a> {
+    pub categories: &'a [String],
+    /// (series name, one value per category; None where not shown).
+    pub series: &'a [(String, Vec<Option<f64>>)],
+    pub axis_label: &'a str,
+    pub format: fn(f64) -> String,
+}
+
+pub fn grouped_bars(c: &GroupedBars) -> Result<String, ChartError> {
+    let rows = c.categories.len().max(1);
+    let per_row = c.series.len().max(1);
+    let height = (60 + rows * (per_row * 14 + 12)).clamp(160, 900) as u32;
+    svg("grouped bars", height, |root| {
+        let max = c
+            .series
+            .iter()
+            .flat_map(|(_, v)| v.iter().flatten())
+            .copied()
+            .fold(0.0f64, f64::max);
+        let top = if max > 0.0 { max * 1.25 } else { 1.0 };
+        let (legend, plot) = root.split_vertically(26);
+        let mut x = 200;
+        for (i, (name, _)) in c.series.iter().enumerate() {
+            let colour = SERIES[i % SERIES.len()];
+            legend
+                .draw(&Rectangle::new([(x, 8), (x + 14, 20)], colour.filled()))
+                .map_err(e)?;
+            legend
+                .draw(&Rectangle::new([(x, 8), (x + 14, 20)], INK.stroke_width(1)))
+                .map_err(e)?;
+            legend
+                .draw(&Text::new(name.clone(), (x + 20, 7), font(12)))
+                .map_err(e)?;
+            x += 30 + 8 * name.len() as i32;
+        }
+        let mut chart = ChartBuilder::on(&plot)
+            .margin(8)
+            .margin_right(20)
+            .x_label_area_size(34)
+            .y_label_area_size(250)
+            .build_cartesian_2d(0f64..top, 0f64..rows as f64)
+            .map_err(e)?;
+        let format = c.format;
+        let categories = c.categories;
+        chart
+            .configure_mesh()
+            .disable_y_mesh()
+            .y_labels(rows * 2 + 1)
+            .y_label_formatter(&|v| {
+                let i = (rows as f64 - v - 0.5).round();
+                if ((rows as f64 - v) - 0.5 - i).abs() < 0.01 && i >= 0.0 {
+                    categories.get(i as usize).cloned().unwrap_or_default()
+                } else {
+                    String::new()
+                }
+            })
+            .x_labels(5)
+            .x_label_formatter(&|v| format(*v))
+            .x_desc(c.axis_label)
+            .axis_desc_style(font(13))
+            .label_style(font(12))
+            .bold_line_style(GRID)
+            .light_line_style(WHITE)
+            .axis_style(MID_GREY)
+            .draw()
+            .map_err(e)?;
+        let band = 0.8 / per_row as f64;
+        for (s, (_, values)) in c.series.iter().enumerate() {
+            let colour = SERIES[s % SERIES.len()];
+            for (row, value) in values.iter().enumerate() {
+                let Some(value) = value else { continue };
+                let y_top = rows as f64 - row as f64 - 0.1 - band * s as f64;
+                let y_bottom = y_top - band * 0.9;
+                chart
+                    .draw_series([
+                        Rectangle::new([(0.0, y_bottom), (*value, y_top)], colour.filled()),
+                        Rectangle::new([(0.0, y_bottom), (*value, y_top)], INK.stroke_width(1)),
+                    ])
+                    .map_err(e)?;
+                let label = Text::new(
+                    format(*value),
+                    (*value + top * 0.01, (y_top + y_bottom) / 2.0),
+                    font(11).pos(Pos::new(HPos::Left, VPos::Center)),
+                );
+                chart.draw_series(std::iter::once(label)).map_err(e)?;
+            }
+        }
+        Ok(())
+    })
+}
+
+/// Lines over census years, one per series, with distinct markers and end labels.
+pub struct TrendChart<'a> {
+    pub years: &'a [u16],
+    pub series: &'a [(String, Vec<Option<f64>>)],
+    pub axis_label: &'a str,
+    pub format: fn(f64) -> String,
+}
+
+pub fn trend_chart(c: &TrendChart) -> Result<String, ChartError> {
+    svg("trend", 260, |root| {
+        let values: Vec<f64> = c
+            .series
+            .iter()
+            .flat_map(|(_, v)| v.iter().flatten())
+            .copied()
+            .collect();
+        let max = values.iter().copied().fold(0.0f64, f64::max);
+        let top = if max > 0.0 { max * 1.2 } else { 1.0 };
+        let first = f64::from(*c.years.first().unwrap_or(&2022));
+        let last = f64::from(*c.years.last().unwrap_or(&2024)).max(first + 1.0);
+        let mut chart = ChartBuilder::on(root)
+            .margin(12)
+            .margin_right(150)
+            .x_label_area_size(30)
+            .y_label_area_size(60)
+            .build_cartesian_2d((first - 0.3)..(last + 0.3), 0f64..top)
+            .map_err(e)?;
+        let format = c.format;
+        let years = c.years.to_vec();
+        chart
+            .configure_mesh()
+            .disable_x_mesh()
+            .x_labels(years.len() * 2 + 2)
+            .x_label_formatter(&|v| {
+                let y = v.round();
+                if (v - y).abs() < 0.01 && years.contains(&(y as u16)) {
+                    format!("{y:.0}")
+                } else {
+                    String::new()
+                }
+            })
+            .y_labels(5)
+            .y_label_formatter(&|v| format(*v))
+            .y_desc(c.axis_label)
+            .axis_desc_style(font(13))
+            .label_style(font(12))
+            .bold_line_style(GRID)
+            .light_line_style(WHITE)
+            .axis_style(MID_GREY)
+            .draw()
+            .map_err(e)?;
+        for (s, (name, points)) in c.series.iter().enumerate() {
+            let colour = SERIES[s % SERIES.len()];
+            let line: Vec<(f64, f64)> = c
+                .years
+                .iter()
+                .zip(points)
+                .filter_map(|(y, v)| v.map(|v| (f64::from(*y), v)))
+                .collect();
+            chart
+                .draw_series(LineSeries::new(line.clone(), colour.stroke_width(3)))
+                .map_err(e)?;
+            for point in &line {
+                let (px, py) = chart.backend_coord(point);
+                match s % 3 {
+                    0 => root
+                        .draw(&Circle::new((px, py), 5, colour.filled()))
+                        .map_err(e)?,
+                    1 => root
+                        .draw(&Rectangle::new(
+                            [(px - 5, py - 5), (px + 5, py + 5)],
+                            colour.filled(),
+                        ))
+                        .map_err(e)?,
+                    _ => root
+                        .draw(&TriangleMarker::new((px, py), 6, colour.filled()))
+                        .map_err(e)?,
+                }
+                root.draw(&Text::new(
+                    format(point.1),
+                    (px, py - 18),
+                    font(11).pos(Pos::new(HPos::Center, VPos::Center)),
+                ))
+                .map_err(e)?;
+            }
+            if let Some(end) = line.last() {
+                let (px, py) = chart.backend_coord(end);
+                root.draw(&Text::new(
+                    name.clone(),
+                    (px + 14, py),
+                    font(12).pos(Pos::new(HPos::Left, VPos::Center)),
+                ))
+                .map_err(e)?;
+            }
+        }
+        Ok(())
+    })
+}
+
+/// One 100% stacked bar per row (e.g. you, your region, England), segments by category.
+pub struct StackedShares<'a> {
+    pub rows: &'a [String],
+    pub categories: &'a [String],
+    /// shares[row][category], each row summing to 1 (or all zero).
+    pub shares: &'a [Vec<f64>],
+}
+
+pub const STACK_COLOURS: [RGBColor; 10] = [
+    BLUE,
+    ORANGE,
+    SKY,
+    GREEN,
+    VERMILLION,
+    PURPLE,
+    YELLOW,
+    RGBColor(0, 70, 110),
+    RGBColor(150, 150, 150),
+    RGBColor(110, 60, 20),
+];
+
+pub fn stacked_shares(c: &StackedShares) -> Result<String, ChartError> {
+    let legend_rows = c.categories.len().div_ceil(3) as u32;
+    svg(
+        "stacked shares",
+        60 + 44 * c.rows.len() as u32 + 22 * legend_rows,
+        |root| {
+            let label_width = 130;
+            let bar_width = (WIDTH as i32 - label_width - 30) as f64;
+            for (r, (name, shares)) in c.rows.iter().zip(c.shares).enumerate() {
+                let y = 12 + 44 * r as i32;
+                root.draw(&Text::new(
+                    name.clone(),
+                    (10, y + 16),
+                    font(12).pos(Pos::new(HPos::Left, VPos::Center)),
+                ))
+                .map_err(e)?;
+                let mut x = label_width as f64;
+                for (k, share) in shares.iter().enumerate() {
+                    let w = share * bar_width;
+                    if w <= 0.0 {
+                        continue;
+                    }
+                    let colour = STACK_COLOURS[k % STACK_COLOURS.len()];
+                    let rect = [(x.round() as i32, y), ((x + w).round() as i32, y + 32)];
+                    root.draw(&Rectangle::new(rect, colour.filled()))
+                        .map_err(e)?;
+                    root.draw(&Rectangle::new(rect, WHITE.stroke_width(1)))
+                        .map_err(e)?;
+                    if w > 34.0 {
+                        let text_colour = if matches!(k, 0 | 4 | 7 | 9) {
+                            WHITE
+                        } else {
+                            INK
+                        };
+                        root.draw(&Text::new(
+                            format!("{:.0}%", share * 100.0),
+                            ((x + w / 2.0).round() as i32, y + 16),
+                            font(11)
+                                .color(&text_colour)
+                                .pos(Pos::new(HPos::Center, VPos::Center)),
+                        ))
+                        .map_err(e)?;
+                    }
+                    x += w;
+                }
+            }
+            let top = 20 + 44 * c.rows.len() as i32;
+            for (k, category) in c.categories.iter().enumerate() {
+                let (col, row) = ((k % 3) as i32, (k / 3) as i32);
+                let (x, y) = (10 + col * 210, top + row * 22);
+                let colour = STACK_COLOURS[k % STACK_COLOURS.len()];
+                root.draw(&Rectangle::new([(x, y), (x + 14, y + 14)], colour.filled()))
+                    .map_err(e)?;
+                root.draw(&Text::new(
+                    category.clone(),
+                    (x + 20, y + 7),
+                    font(11).pos(Pos::new(HPos::Left, VPos::Center)),
+                ))
+                .map_err(e)?;
+            }
+            Ok(())
+        },
+    )
+}
+
+/// A hex map of England's LAs (odd-row offset coordinates), shaded in five classes.
+pub struct HexMap<'a> {
+    /// (q, r, class 0–4 or None for no value).
+    pub cells: &'a [(i32, i32, Option<usize>)],
+    /// Legend text for each class, lowest first.
+    pub legend: &'a [String],
+    pub title: &'a str,
+}
+
+pub fn hex_map(c: &HexMap) -> Result<String, ChartError> {
+    svg("hex map", 620, |root| {
+        let (min_q, max_q) = c
+            .cells
+            .iter()
+            .fold((i32::MAX, i32::MIN), |(a, b), (q, _, _)| {
+                (a.min(*q), b.max(*q))
+            });
+        let (min_r, max_r) = c
+            .cells
+            .iter()
+            .fold((i32::MAX, i32::MIN), |(a, b), (_, r, _)| {
+                (a.min(*r), b.max(*r))
+            });
+        let cols = (max_q - min_q + 2).max(1) as f64;
+        let rows = (max_r - min_r + 2).max(1) as f64;
+        let size = (400.0 / (cols * 3f64.sqrt())).min(580.0 / (rows * 1.5));
+        let w = 3f64.sqrt() * size;
+        for (q, r, class) in c.cells {
+            // Higher r is further north in this layout, so it is drawn higher up.
+            let offset = if r.rem_euclid(2) == 1 { w / 2.0 } else { 0.0 };
+            let cx = 20.0 + (q - min_q) as f64 * w + offset + w / 2.0;
+            let cy = 20.0 + (max_r - r) as f64 * size * 1.5 + size;
+            let points: Vec<(i32, i32)> = (0..6)
+                .map(|k| {
+                    let angle = std::f64::consts::PI / 180.0 * (60.0 * k as f64 - 30.0);
+                    (
+                        (cx + size * 0.95 * angle.cos()).round() as i32,
+                        (cy + size * 0.95 * angle.sin()).round() as i32,
+                    )
+                })
+                .collect();
+            let fill = class.map_or(WHITE, |k| SEQUENTIAL[k.min(4)]);
+            root.draw(&Polygon::new(points.clone(), fill.filled()))
+                .map_err(e)?;
+            let mut outline = points.clone();
+            outline.push(points[0]);
+            root.draw(&PathElement::new(outline, MID_GREY.stroke_width(1)))
+                .map_err(e)?;
+        }
+        let x = 450;
+        root.draw(&Text::new(c.title.to_string(), (x, 40), font(13)))
+            .map_err(e)?;
+        for (k, label) in c.legend.iter().enumerate() {
+            let y = 66 + 26 * k as i32;
+            root.draw(&Rectangle::new(
+                [(x, y), (x + 20, y + 18)],
+                SEQUENTIAL[k.min(4)].filled(),
+            ))
+            .map_err(e)?;
+            root.draw(&Rectangle::new(
+                [(x, y), (x + 20, y + 18)],
+                MID_GREY.stroke_width(1),
+            ))
+            .map_err(e)?;
+            root.draw(&Text::new(
+                label.clone(),
+                (x + 28, y + 9),
+                font(12).pos(Pos::new(HPos::Left, VPos::Center)),
+            ))
+            .map_err(e)?;
+        }
+        let y = 66 + 26 * c.legend.len() as i32;
+        root.draw(&Rectangle::new([(x, y), (x + 20, y + 18)], WHITE.filled()))
+            .map_err(e)?;
+        root.draw(&Rectangle::new(
+            [(x, y), (x + 20, y + 18)],
+            MID_GREY.stroke_width(1),
+        ))
+        .map_err(e)?;
+        root.draw(&Text::new(
+            "No value".to_string(),
+            (x + 28, y + 9),
+            font(12).pos(Pos::new(HPos::Left, VPos::Center)),
+        ))
+        .map_err(e)?;
+        Ok(())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plain(v: f64) -> String {
+        format!("{v:.1}")
+    }
+
+    #[test]
+    fn peer_chart_labels_you_and_uses_the_shipped_font() {
+        let values = [1.0, 2.0, 3.0, 4.0];
+        let svg = peer_chart(&PeerChart {
+            values: &values,
+            you: Some(3.0),
+            median: 2.5,
+            q1: 1.75,
+            q3: 3.25,
+            axis_label: "WTE",
+            format: plain,
+        })
+        .unwrap();
+        assert!(svg.contains("You: 3.0"));
+        assert!(svg.contains("Open Sans"));
+        assert!(!svg.contains("opacity=\"0."), "no transparency");
+    }
+
+    #[test]
+    fn charts_draw_without_data() {
+        assert!(peer_chart(&PeerChart {
+            values: &[],
+            you: None,
+            median: 0.0,
+            q1: 0.0,
+            q3: 0.0,
+            axis_label: "x",
+            format: plain
+        })
+        .is_ok());
+        assert!(grouped_bars(&GroupedBars {
+            categories: &[],
+            series: &[],
+            axis_label: "x",
+            format: plain
+        })
+        .is_ok());
+        assert!(trend_chart(&TrendChart {
+            years: &[2024],
+            series: &[("You".into(), vec![None])],
+            axis_label: "x",
+            format: plain
+        })
+        .is_ok());
+        assert!(hex_map(&HexMap {
+            cells: &[],
+            legend: &[],
+            title: "t"
+        })
+        .is_ok());
+    }
+}
