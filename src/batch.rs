@@ -6,7 +6,7 @@
 //! waits on one stack until it overflows (see NOTES-typst.md). A panic in one report is
 //! caught and recorded; every other report is still written.
 
-use crate::census::Census;
+use crate::census::{Census, Date};
 use crate::export::{csv_bytes, spreadsheet_safe, write_atomic, WriteError};
 use crate::finding::Finding;
 use crate::metrics::{EntityKind, Metrics};
@@ -14,9 +14,10 @@ use crate::render::document::{ReportContext, Table};
 use crate::render::messages::Messages;
 use crate::render::typeset::{Typesetter, TEMPLATES};
 use crate::render::{self, ReportKind, ReportPlan};
+use crate::render::{Change, Issue, StageTimings};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -38,6 +39,50 @@ pub struct BuildOptions {
     pub jobs: usize,
     /// Show a progress bar (when stderr is a terminal) or plain progress lines.
     pub progress: bool,
+    /// Rebuild every selected report even when its fingerprint and PDF are unchanged.
+    pub force: bool,
+    /// The date a reissued version carries (default: the census published date).
+    pub issue_date: Option<Date>,
+    /// Build only the K-th (1-based) of N deterministic slices of the plan.
+    pub shard: Option<Shard>,
+}
+
+/// A deterministic 1/N slice of the report plan, for cluster array jobs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    pub index: usize,
+    pub count: usize,
+}
+
+impl std::str::FromStr for Shard {
+    type Err = String;
+    fn from_str(text: &str) -> Result<Shard, String> {
+        let (k, n) = text
+            .split_once('/')
+            .ok_or("write the shard as K/N, e.g. 3/8")?;
+        let index: usize = k
+            .trim()
+            .parse()
+            .map_err(|_| format!("'{k}' is not a shard number"))?;
+        let count: usize = n
+            .trim()
+            .parse()
+            .map_err(|_| format!("'{n}' is not a shard count"))?;
+        if count == 0 || index == 0 || index > count {
+            return Err(format!("shard {index}/{count}: K must be between 1 and N"));
+        }
+        Ok(Shard { index, count })
+    }
+}
+
+impl Shard {
+    fn manifest_name(&self) -> String {
+        format!("manifest.shard-{}-of-{}.json", self.index, self.count)
+    }
+
+    fn changes_name(&self) -> String {
+        format!("changes.shard-{}-of-{}.csv", self.index, self.count)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -62,6 +107,9 @@ pub struct ManifestEntry {
     /// program version).
     pub fingerprint: String,
     pub version: u32,
+    /// The date the current version was issued (YYYY-MM-DD).
+    #[serde(default)]
+    pub issued: String,
     pub status: Status,
     pub error: Option<String>,
 }
@@ -75,11 +123,18 @@ pub struct Manifest {
 
 #[derive(Debug, Default, Clone)]
 pub struct BuildSummary {
+    /// Reports typeset and written in this run.
     pub built: usize,
+    /// Of those, reports whose figures changed and got a new version.
+    pub reissued: usize,
+    /// Reports whose fingerprint and PDF were already up to date (files untouched).
+    pub unchanged: usize,
     pub failed: usize,
     pub blocked: usize,
     pub elapsed: Duration,
     pub failures: Vec<(String, String)>,
+    /// Summed over every report and worker (CPU time, not wall time).
+    pub timings: crate::render::StageTimings,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -95,6 +150,8 @@ pub enum BatchError {
     },
     #[error("serialising the manifest: {0}")]
     Json(#[from] serde_json::Error),
+    #[error("cannot read {path}: {message}")]
+    Previous { path: String, message: String },
 }
 
 /// Every report of the year, in a fixed order, and the organisations blocked by validation.
@@ -168,7 +225,177 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Builds the planned reports into `options.out`.
+/// What a previous build left in the output folder.
+struct Previous {
+    entries: BTreeMap<(String, String), ManifestEntry>,
+    /// (report id, version) → the changes that version listed.
+    changes: BTreeMap<(String, u32), Vec<Change>>,
+    change_rows: Vec<ChangeRow>,
+}
+
+/// One row of `changes.csv`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct ChangeRow {
+    pub report_id: String,
+    pub kind: String,
+    pub version: u32,
+    pub figure: String,
+    pub old_value: String,
+    pub new_value: String,
+}
+
+pub const CHANGES_HEADER: [&str; 6] = [
+    "report_id",
+    "kind",
+    "version",
+    "figure",
+    "old_value",
+    "new_value",
+];
+
+fn read_previous(out: &Path, shard: Option<Shard>) -> Result<Previous, BatchError> {
+    let mut entries = BTreeMap::new();
+    let mut names = vec!["manifest.json".to_string()];
+    if let Some(shard) = shard {
+        names.push(shard.manifest_name());
+    }
+    for name in names {
+        let path = out.join(&name);
+        let Ok(bytes) = std::fs::read(&path) else {
+            continue;
+        };
+        let manifest: Manifest =
+            serde_json::from_slice(&bytes).map_err(|e| BatchError::Previous {
+                path: path.display().to_string(),
+                message: e.to_string(),
+            })?;
+        for entry in manifest.reports {
+            entries.insert((entry.kind.clone(), entry.id.clone()), entry);
+        }
+    }
+    let mut change_rows = Vec::new();
+    let mut names = vec!["changes.csv".to_string()];
+    if let Some(shard) = shard {
+        names.push(shard.changes_name());
+    }
+    for name in names {
+        change_rows.extend(read_change_rows(&out.join(name))?);
+    }
+    change_rows.sort();
+    change_rows.dedup();
+    let mut changes: BTreeMap<(String, u32), Vec<Change>> = BTreeMap::new();
+    for row in &change_rows {
+        changes
+            .entry((row.report_id.clone(), row.version))
+            .or_default()
+            .push(Change {
+                figure: row.figure.clone(),
+                old: row.old_value.clone(),
+                new: row.new_value.clone(),
+            });
+    }
+    Ok(Previous {
+        entries,
+        changes,
+        change_rows,
+    })
+}
+
+pub fn read_change_rows(path: &Path) -> Result<Vec<ChangeRow>, BatchError> {
+    let Ok(bytes) = std::fs::read(path) else {
+        return Ok(Vec::new());
+    };
+    let mut reader = csv::Reader::from_reader(bytes.as_slice());
+    reader
+        .deserialize()
+        .map(|r| {
+            r.map_err(|e| BatchError::Previous {
+                path: path.display().to_string(),
+                message: e.to_string(),
+            })
+        })
+        .collect()
+}
+
+fn write_change_rows(path: &Path, rows: &[ChangeRow]) -> Result<(), WriteError> {
+    let records: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| {
+            vec![
+                spreadsheet_safe(&r.report_id),
+                r.kind.clone(),
+                r.version.to_string(),
+                spreadsheet_safe(&r.figure),
+                spreadsheet_safe(&r.old_value),
+                spreadsheet_safe(&r.new_value),
+            ]
+        })
+        .collect();
+    write_atomic(path, &csv_bytes(&CHANGES_HEADER, &records))
+}
+
+/// The printed figures of a data companion, keyed by table, row and column.
+fn figures(
+    rows: impl IntoIterator<Item = (String, String, String, String)>,
+) -> Vec<(String, String)> {
+    rows.into_iter()
+        .filter(|(table, ..)| !table.starts_with(PEER_VALUES))
+        .map(|(table, row, column, value)| (format!("{table}: {row}, {column}"), value))
+        .collect()
+}
+
+const PEER_VALUES: &str = "Peer values";
+
+/// Figures that differ between the data companion on disk and the new tables.
+fn diff(old_csv: &Path, tables: &[Table]) -> Vec<Change> {
+    let old: Vec<(String, String)> = std::fs::read(old_csv)
+        .ok()
+        .map(|bytes| {
+            let mut reader = csv::Reader::from_reader(bytes.as_slice());
+            let rows: Vec<(String, String, String, String)> =
+                reader.deserialize().filter_map(Result::ok).collect();
+            figures(rows)
+        })
+        .unwrap_or_default();
+    let new = figures(companion_rows(tables));
+    let old_map: BTreeMap<&str, &str> = old.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let new_keys: BTreeSet<&str> = new.iter().map(|(k, _)| k.as_str()).collect();
+    let mut changes: Vec<Change> = new
+        .iter()
+        .filter(|(k, v)| old_map.get(k.as_str()) != Some(&v.as_str()))
+        .map(|(k, v)| Change {
+            figure: k.clone(),
+            old: old_map
+                .get(k.as_str())
+                .map_or("(not shown)".into(), |o| o.to_string()),
+            new: v.clone(),
+        })
+        .collect();
+    changes.extend(
+        old.iter()
+            .filter(|(k, _)| !new_keys.contains(k.as_str()))
+            .map(|(k, v)| Change {
+                figure: k.clone(),
+                old: v.clone(),
+                new: "(no longer shown)".into(),
+            }),
+    );
+    changes
+}
+
+fn sha256_file(path: &Path) -> Option<String> {
+    std::fs::read(path)
+        .ok()
+        .map(|bytes| hex(&Sha256::digest(&bytes)))
+}
+
+enum Outcome {
+    Unchanged(ManifestEntry),
+    Built(ManifestEntry, Vec<ChangeRow>, bool, StageTimings),
+    Failed(ManifestEntry),
+}
+
+/// Builds the planned reports into `options.out`, rebuilding only what changed.
 pub fn build(
     metrics: &Metrics,
     census: &Census,
@@ -190,16 +417,26 @@ pub fn build(
         (options.kinds.is_empty() || options.kinds.contains(&p.kind))
             && (options.only.is_empty() || options.only.contains(&p.id))
     };
-    let plans: Vec<ReportPlan> = all.into_iter().filter(|p| selected(p)).collect();
-    let blocked_plans: Vec<ReportPlan> =
-        blocked_plans.into_iter().filter(|p| selected(p)).collect();
+    let in_shard = |i: usize| options.shard.is_none_or(|s| i % s.count == s.index - 1);
+    let plans: Vec<ReportPlan> = all
+        .into_iter()
+        .enumerate()
+        .filter(|(i, p)| in_shard(*i) && selected(p))
+        .map(|(_, p)| p)
+        .collect();
+    let blocked_plans: Vec<ReportPlan> = blocked_plans
+        .into_iter()
+        .filter(|p| selected(p) && options.shard.is_none_or(|s| s.index == 1))
+        .collect();
+    let previous = read_previous(&options.out, options.shard)?;
+    remove_stale_temporaries(&options.out);
     let shared = static_fingerprint(&TEMPLATES);
-    let version_line = format!("Version 1, issued {}", census.meta.published.long());
+    let published = census.meta.published;
 
     let progress = progress_bar(plans.len(), options.progress);
     let next = AtomicUsize::new(0);
     let done = AtomicUsize::new(0);
-    let entries: Mutex<Vec<ManifestEntry>> = Mutex::new(Vec::new());
+    let outcomes: Mutex<Vec<Outcome>> = Mutex::new(Vec::new());
     let write_errors: Mutex<Vec<WriteError>> = Mutex::new(Vec::new());
     let jobs = options.jobs.clamp(1, plans.len().max(1));
     std::thread::scope(|scope| {
@@ -207,74 +444,49 @@ pub fn build(
             let worker = || loop {
                 let i = next.fetch_add(1, Ordering::SeqCst);
                 let Some(plan) = plans.get(i) else { break };
+                let before = previous
+                    .entries
+                    .get(&(plan.kind.code().to_string(), plan.id.clone()));
                 let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    render::render(&ctx, typesetter, plan, &version_line)
+                    build_one(
+                        &ctx, typesetter, plan, &shared, before, &previous, published, options,
+                    )
                 }));
-                let mut entry = ManifestEntry {
-                    id: plan.id.clone(),
-                    kind: plan.kind.code().into(),
-                    title: plan.title.clone(),
-                    path: String::new(),
-                    data_path: String::new(),
-                    sha256: String::new(),
-                    fingerprint: String::new(),
-                    version: 1,
-                    status: Status::Failed,
-                    error: None,
-                };
-                match outcome {
-                    Ok(Ok(report)) => {
-                        let mut hasher = Sha256::new();
-                        hasher.update(&shared);
-                        hasher.update(&report.data);
-                        for chart in &report.rendered.charts {
-                            hasher.update(chart.as_bytes());
-                        }
-                        entry.fingerprint = hex(&hasher.finalize());
-                        entry.sha256 = hex(&Sha256::digest(&report.pdf));
-                        let written = write_atomic(&options.out.join(&plan.path), &report.pdf)
-                            .and_then(|_| {
-                                write_atomic(
-                                    &options.out.join(&plan.data_path),
-                                    &data_companion(&report.rendered.tables),
-                                )
-                            });
-                        match written {
-                            Ok(()) => {
-                                entry.status = Status::Built;
-                                entry.path = plan.path.to_string_lossy().replace('\\', "/");
-                                entry.data_path =
-                                    plan.data_path.to_string_lossy().replace('\\', "/");
-                            }
-                            Err(err) => {
-                                entry.error = Some(err.to_string());
-                                write_errors
-                                    .lock()
-                                    .unwrap_or_else(|e| e.into_inner())
-                                    .push(err);
-                            }
-                        }
+                let outcome = match outcome {
+                    Ok(Ok(outcome)) => outcome,
+                    Ok(Err(OneError::Write(err, entry))) => {
+                        write_errors
+                            .lock()
+                            .unwrap_or_else(|e| e.into_inner())
+                            .push(err);
+                        Outcome::Failed(*entry)
                     }
-                    Ok(Err(err)) => entry.error = Some(err.to_string()),
+                    Ok(Err(OneError::Render(message))) => {
+                        Outcome::Failed(failed_entry(plan, before, message))
+                    }
                     Err(panic) => {
                         let message = panic
                             .downcast_ref::<&str>()
                             .map(|s| s.to_string())
                             .or_else(|| panic.downcast_ref::<String>().cloned())
                             .unwrap_or_else(|| "unknown panic".into());
-                        entry.error = Some(format!("the report panicked: {message}"));
+                        Outcome::Failed(failed_entry(
+                            plan,
+                            before,
+                            format!("the report panicked: {message}"),
+                        ))
                     }
-                }
-                entries
+                };
+                outcomes
                     .lock()
                     .unwrap_or_else(|e| e.into_inner())
-                    .push(entry);
+                    .push(outcome);
                 let finished = done.fetch_add(1, Ordering::SeqCst) + 1;
                 if finished.is_multiple_of(EVICT_EVERY) {
                     typst::comemo::evict(0);
                 }
                 progress.inc(1);
-                if progress.is_hidden() && options.progress && finished.is_multiple_of(50) {
+                if progress.is_hidden() && options.progress && finished.is_multiple_of(100) {
                     eprintln!("{finished}/{} reports", plans.len());
                 }
             };
@@ -289,30 +501,64 @@ pub fn build(
     progress.finish_and_clear();
     typst::comemo::evict(0);
 
-    let mut entries = entries.into_inner().unwrap_or_else(|e| e.into_inner());
+    let mut summary = BuildSummary::default();
+    let mut entries = previous.entries.clone();
+    let mut change_rows = previous.change_rows.clone();
+    for outcome in outcomes.into_inner().unwrap_or_else(|e| e.into_inner()) {
+        let entry = match outcome {
+            Outcome::Unchanged(entry) => {
+                summary.unchanged += 1;
+                entry
+            }
+            Outcome::Built(entry, rows, reissued, timings) => {
+                summary.built += 1;
+                summary.reissued += usize::from(reissued);
+                summary.timings.add(&timings);
+                change_rows.retain(|r| {
+                    !(r.report_id == entry.id && r.kind == entry.kind && r.version == entry.version)
+                });
+                change_rows.extend(rows);
+                entry
+            }
+            Outcome::Failed(entry) => {
+                summary.failed += 1;
+                summary
+                    .failures
+                    .push((entry.id.clone(), entry.error.clone().unwrap_or_default()));
+                entry
+            }
+        };
+        entries.insert((entry.kind.clone(), entry.id.clone()), entry);
+    }
     for plan in &blocked_plans {
-        entries.push(ManifestEntry {
-            id: plan.id.clone(),
-            kind: plan.kind.code().into(),
-            title: plan.title.clone(),
-            path: String::new(),
-            data_path: String::new(),
-            sha256: String::new(),
-            fingerprint: String::new(),
-            version: 0,
+        summary.blocked += 1;
+        let before = entries.get(&(plan.kind.code().to_string(), plan.id.clone()));
+        let entry = ManifestEntry {
             status: Status::Blocked,
             error: Some("validation errors: see validation/queries".into()),
-        });
+            ..failed_entry(plan, before, String::new())
+        };
+        entries.insert((entry.kind.clone(), entry.id.clone()), entry);
     }
-    entries.sort_by(|a, b| (kind_order(&a.kind), &a.id).cmp(&(kind_order(&b.kind), &b.id)));
+    // A report that is neither planned nor blocked any more (an organisation that left)
+    // keeps its last entry; one now blocked loses its built status above.
+    let mut reports: Vec<ManifestEntry> = entries.into_values().collect();
+    reports.sort_by(|a, b| (kind_order(&a.kind), &a.id).cmp(&(kind_order(&b.kind), &b.id)));
     let manifest = Manifest {
         year: census.meta.year,
         program_version: env!("CARGO_PKG_VERSION").into(),
-        reports: entries,
+        reports,
     };
     let mut json = serde_json::to_vec_pretty(&manifest)?;
     json.push(b'\n');
-    write_atomic(&options.out.join("manifest.json"), &json)?;
+    change_rows.sort();
+    change_rows.dedup();
+    let (manifest_name, changes_name) = match options.shard {
+        Some(shard) => (shard.manifest_name(), shard.changes_name()),
+        None => ("manifest.json".to_string(), "changes.csv".to_string()),
+    };
+    write_change_rows(&options.out.join(changes_name), &change_rows)?;
+    write_atomic(&options.out.join(manifest_name), &json)?;
     if let Some(err) = write_errors
         .into_inner()
         .unwrap_or_else(|e| e.into_inner())
@@ -321,23 +567,209 @@ pub fn build(
     {
         return Err(err.into());
     }
-    let mut summary = BuildSummary {
-        elapsed: started.elapsed(),
-        ..BuildSummary::default()
+    summary.elapsed = started.elapsed();
+    Ok(summary)
+}
+
+enum OneError {
+    Render(String),
+    Write(WriteError, Box<ManifestEntry>),
+}
+
+fn failed_entry(
+    plan: &ReportPlan,
+    before: Option<&ManifestEntry>,
+    message: String,
+) -> ManifestEntry {
+    ManifestEntry {
+        id: plan.id.clone(),
+        kind: plan.kind.code().into(),
+        title: plan.title.clone(),
+        path: String::new(),
+        data_path: String::new(),
+        sha256: String::new(),
+        fingerprint: String::new(),
+        version: before.map_or(0, |b| b.version),
+        issued: before.map(|b| b.issued.clone()).unwrap_or_default(),
+        status: Status::Failed,
+        error: Some(message),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn build_one(
+    ctx: &ReportContext,
+    typesetter: &Typesetter,
+    plan: &ReportPlan,
+    shared: &[u8],
+    before: Option<&ManifestEntry>,
+    previous: &Previous,
+    published: Date,
+    options: &BuildOptions,
+) -> Result<Outcome, OneError> {
+    let prepared =
+        render::prepare(ctx, plan, shared).map_err(|e| OneError::Render(e.to_string()))?;
+    let pdf_path = options.out.join(&plan.path);
+    let data_path = options.out.join(&plan.data_path);
+    let built_before = before.filter(|b| b.status == Status::Built && b.version > 0);
+    let same_figures = built_before.is_some_and(|b| b.fingerprint == prepared.fingerprint);
+    let intact = built_before
+        .is_some_and(|b| sha256_file(&pdf_path).as_deref() == Some(b.sha256.as_str()))
+        && data_path.exists();
+    if same_figures && intact && !options.force {
+        return Ok(Outcome::Unchanged(
+            built_before.cloned().expect("checked above"),
+        ));
+    }
+    let issue = match built_before {
+        // Same figures, but the PDF is missing, altered or forced: rebuild the same version.
+        Some(b) if same_figures => Issue {
+            version: b.version,
+            date: Date::parse(&b.issued).unwrap_or(published),
+            changes: previous
+                .changes
+                .get(&(plan.id.clone(), b.version))
+                .cloned()
+                .unwrap_or_default(),
+        },
+        Some(b) => Issue {
+            version: b.version + 1,
+            date: options.issue_date.unwrap_or(published),
+            changes: diff(&data_path, &prepared.rendered.tables),
+        },
+        None => Issue {
+            version: 1,
+            date: published,
+            changes: Vec::new(),
+        },
     };
-    for e in &manifest.reports {
-        match e.status {
-            Status::Built => summary.built += 1,
-            Status::Blocked => summary.blocked += 1,
-            Status::Failed => {
-                summary.failed += 1;
-                summary
-                    .failures
-                    .push((e.id.clone(), e.error.clone().unwrap_or_default()));
+    let reissued = built_before.is_some() && !same_figures;
+    let fingerprint = prepared.fingerprint.clone();
+    let report = render::finish(typesetter, plan, prepared, &issue)
+        .map_err(|e| OneError::Render(e.to_string()))?;
+    let write_started = Instant::now();
+    let mut companion_tables = report.rendered.tables.clone();
+    companion_tables.extend(report.rendered.peer_values.iter().cloned());
+    let entry = ManifestEntry {
+        id: plan.id.clone(),
+        kind: plan.kind.code().into(),
+        title: plan.title.clone(),
+        path: plan.path.to_string_lossy().replace('\\', "/"),
+        data_path: plan.data_path.to_string_lossy().replace('\\', "/"),
+        sha256: hex(&Sha256::digest(&report.pdf)),
+        fingerprint,
+        version: issue.version,
+        issued: issue.date.to_string(),
+        status: Status::Built,
+        error: None,
+    };
+    // The data companion first: a PDF on disk always has its figures beside it.
+    let written = write_atomic(&data_path, &data_companion(&companion_tables))
+        .and_then(|_| write_atomic(&pdf_path, &report.pdf));
+    if let Err(err) = written {
+        let failed = failed_entry(plan, before, err.to_string());
+        return Err(OneError::Write(err, Box::new(failed)));
+    }
+    let mut timings = report.timings;
+    timings.write = write_started.elapsed();
+    let rows = if issue.version > 1 {
+        issue
+            .changes
+            .iter()
+            .map(|c| ChangeRow {
+                report_id: plan.id.clone(),
+                kind: plan.kind.code().into(),
+                version: issue.version,
+                figure: c.figure.clone(),
+                old_value: c.old.clone(),
+                new_value: c.new.clone(),
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    Ok(Outcome::Built(entry, rows, reissued, timings))
+}
+
+/// Joins the manifests (and change logs) written by `build --shard K/N` into
+/// `manifest.json` and `changes.csv` in `dir`.
+pub fn merge_manifests(dir: &Path) -> Result<(usize, usize), BatchError> {
+    let mut shard_files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(|e| BatchError::Previous {
+            path: dir.display().to_string(),
+            message: e.to_string(),
+        })?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("manifest.shard-") && n.ends_with(".json"))
+        })
+        .collect();
+    shard_files.sort();
+    let mut entries: BTreeMap<(String, String), ManifestEntry> = BTreeMap::new();
+    let mut year = 0;
+    if let Ok(bytes) = std::fs::read(dir.join("manifest.json")) {
+        let manifest: Manifest =
+            serde_json::from_slice(&bytes).map_err(|e| BatchError::Previous {
+                path: dir.join("manifest.json").display().to_string(),
+                message: e.to_string(),
+            })?;
+        year = manifest.year;
+        entries.extend(
+            manifest
+                .reports
+                .into_iter()
+                .map(|e| ((e.kind.clone(), e.id.clone()), e)),
+        );
+    }
+    let mut change_rows = read_change_rows(&dir.join("changes.csv"))?;
+    for file in &shard_files {
+        let bytes = std::fs::read(file).map_err(|e| BatchError::Previous {
+            path: file.display().to_string(),
+            message: e.to_string(),
+        })?;
+        let manifest: Manifest =
+            serde_json::from_slice(&bytes).map_err(|e| BatchError::Previous {
+                path: file.display().to_string(),
+                message: e.to_string(),
+            })?;
+        year = manifest.year;
+        for entry in manifest.reports {
+            // A shard's own reports win over what other shards carried over from before.
+            let key = (entry.kind.clone(), entry.id.clone());
+            let newer = entries
+                .get(&key)
+                .is_none_or(|e| e.version < entry.version || e.status != Status::Built);
+            if newer {
+                entries.insert(key, entry);
             }
         }
+        let changes = file.with_file_name(
+            file.file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or_default()
+                .replace("manifest.", "changes.")
+                .replace(".json", ".csv"),
+        );
+        change_rows.extend(read_change_rows(&changes)?);
     }
-    Ok(summary)
+    change_rows.sort();
+    change_rows.dedup();
+    let mut reports: Vec<ManifestEntry> = entries.into_values().collect();
+    reports.sort_by(|a, b| (kind_order(&a.kind), &a.id).cmp(&(kind_order(&b.kind), &b.id)));
+    let count = reports.len();
+    let manifest = Manifest {
+        year,
+        program_version: env!("CARGO_PKG_VERSION").into(),
+        reports,
+    };
+    let mut json = serde_json::to_vec_pretty(&manifest)?;
+    json.push(b'\n');
+    write_change_rows(&dir.join("changes.csv"), &change_rows)?;
+    write_atomic(&dir.join("manifest.json"), &json)?;
+    Ok((shard_files.len(), count))
 }
 
 fn kind_order(kind: &str) -> usize {
@@ -360,21 +792,49 @@ fn progress_bar(len: usize, enabled: bool) -> indicatif::ProgressBar {
     bar
 }
 
-/// The report's accessible data companion: every table as long rows.
-pub fn data_companion(tables: &[Table]) -> Vec<u8> {
+/// Temporary files an interrupted build left behind (never a finished output).
+fn remove_stale_temporaries(out: &Path) {
+    let mut folders = vec![out.to_path_buf()];
+    while let Some(folder) = folders.pop() {
+        for entry in std::fs::read_dir(&folder).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                folders.push(path);
+            } else if path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.contains(".tmp"))
+            {
+                let _ = std::fs::remove_file(&path);
+            }
+        }
+    }
+}
+
+/// Every table as long rows: (table, row label, column, value), spreadsheet-safe.
+fn companion_rows(tables: &[Table]) -> Vec<(String, String, String, String)> {
     let mut rows = Vec::new();
     for table in tables {
         for row in &table.rows {
             let label = row.first().cloned().unwrap_or_default();
             for (column, value) in table.columns.iter().zip(row).skip(1) {
-                rows.push(vec![
+                rows.push((
                     spreadsheet_safe(&table.caption),
                     spreadsheet_safe(&label),
                     spreadsheet_safe(column),
                     spreadsheet_safe(value),
-                ]);
+                ));
             }
         }
     }
+    rows
+}
+
+/// The report's accessible data companion: every table as long rows.
+pub fn data_companion(tables: &[Table]) -> Vec<u8> {
+    let rows: Vec<Vec<String>> = companion_rows(tables)
+        .into_iter()
+        .map(|(a, b, c, d)| vec![a, b, c, d])
+        .collect();
     csv_bytes(&["table", "row", "column", "value"], &rows)
 }

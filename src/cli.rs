@@ -68,6 +68,23 @@ pub enum Command {
         /// Use the templates in this folder instead of the shipped ones.
         #[arg(long)]
         templates: Option<PathBuf>,
+        /// Rebuild every selected report, even those whose figures and PDF are unchanged.
+        #[arg(long)]
+        force: bool,
+        /// The date reissued reports carry: YYYY-MM-DD, or `today` for the system clock
+        /// (default: the census published date).
+        #[arg(long)]
+        issue_date: Option<String>,
+        /// Build only slice K of N of the plan (e.g. 3/8), for cluster array jobs; writes
+        /// manifest.shard-K-of-N.json for `merge-manifests`.
+        #[arg(long)]
+        shard: Option<batch::Shard>,
+    },
+    /// Join the manifests and change logs written by `build --shard K/N` runs.
+    MergeManifests {
+        /// The output folder the shards wrote to (e.g. out/2024).
+        #[arg(long)]
+        out: PathBuf,
     },
     /// Export every figure for every unit and year present as one long table.
     Metrics {
@@ -127,15 +144,35 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             jobs,
             assumptions,
             templates,
-        } => run_build(
-            &data,
-            out,
-            kinds,
-            only,
-            jobs,
-            assumptions.as_deref(),
-            templates.as_deref(),
-        ),
+            force,
+            issue_date,
+            shard,
+        } => {
+            let issue_date = issue_date.map(|d| parse_issue_date(&d)).transpose()?;
+            let request = BuildRequest {
+                kinds,
+                only,
+                jobs,
+                force,
+                issue_date,
+                shard,
+            };
+            run_build(
+                &data,
+                out,
+                request,
+                assumptions.as_deref(),
+                templates.as_deref(),
+            )
+        }
+        Command::MergeManifests { out } => {
+            let (shards, reports) = batch::merge_manifests(&out)?;
+            println!(
+                "merged {shards} shard manifest(s): {reports} report(s) in {}",
+                out.join("manifest.json").display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Metrics {
             data,
             out,
@@ -340,15 +377,58 @@ fn run_mdt(
     Ok(ExitCode::SUCCESS)
 }
 
+/// The build choices beyond the data, output and template paths.
+pub struct BuildRequest {
+    pub kinds: Vec<ReportKind>,
+    pub only: Vec<String>,
+    pub jobs: Option<usize>,
+    pub force: bool,
+    pub issue_date: Option<crate::census::Date>,
+    pub shard: Option<batch::Shard>,
+}
+
+fn parse_issue_date(text: &str) -> anyhow::Result<crate::census::Date> {
+    if text == "today" {
+        let days = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)?
+            .as_secs()
+            / 86_400;
+        return Ok(civil_from_days(days as i64));
+    }
+    crate::census::Date::parse(text).ok_or_else(|| {
+        anyhow::anyhow!("--issue-date '{text}' is not a date; write YYYY-MM-DD or today")
+    })
+}
+
+/// The calendar date `days` after 1970-01-01 (Howard Hinnant's civil-from-days).
+fn civil_from_days(days: i64) -> crate::census::Date {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u8;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u8;
+    let year = (yoe + era * 400 + i64::from(month <= 2)) as i32;
+    crate::census::Date { year, month, day }
+}
+
 fn run_build(
     data: &Path,
     out: Option<PathBuf>,
-    kinds: Vec<ReportKind>,
-    only: Vec<String>,
-    jobs: Option<usize>,
+    request: BuildRequest,
     assumptions_file: Option<&Path>,
     templates: Option<&Path>,
 ) -> anyhow::Result<ExitCode> {
+    let BuildRequest {
+        kinds,
+        only,
+        jobs,
+        force,
+        issue_date,
+        shard,
+    } = request;
     let started = std::time::Instant::now();
     let assumptions = assumptions(assumptions_file)?;
     let typesetter = batch::typesetter_from_dir(templates)?;
@@ -368,6 +448,9 @@ fn run_build(
         only,
         jobs,
         progress: true,
+        force,
+        issue_date,
+        shard,
     };
     let summary = batch::build(
         &metrics,
@@ -378,13 +461,23 @@ fn run_build(
         &options,
     )?;
     println!(
-        "{} report(s) built, {} failed, {} blocked by validation, in {:.1} s with {jobs} worker(s) ({:.1} s in all); manifest at {}",
+        "{} report(s) rebuilt ({} reissued with changed figures), {} unchanged, {} failed, {} blocked by validation, in {:.1} s with {jobs} worker(s) ({:.1} s in all); manifest at {}",
         summary.built,
+        summary.reissued,
+        summary.unchanged,
         summary.failed,
         summary.blocked,
         summary.elapsed.as_secs_f64(),
         started.elapsed().as_secs_f64(),
-        out.join("manifest.json").display()
+        out.display()
+    );
+    let t = &summary.timings;
+    println!(
+        "stage time summed over workers: document and charts {:.1} s, typeset {:.1} s, PDF export {:.1} s, write {:.1} s",
+        t.document.as_secs_f64(),
+        t.typeset.as_secs_f64(),
+        t.pdf_export.as_secs_f64(),
+        t.write.as_secs_f64()
     );
     for (id, error) in &summary.failures {
         eprintln!("failed: {id}: {error}");

@@ -102,7 +102,10 @@ impl Table {
 pub struct Rendered {
     pub doc: ReportDoc,
     pub charts: Vec<String>,
+    /// Every table the report prints (in the text and the appendix).
     pub tables: Vec<Table>,
+    /// The anonymous peer values behind each peer chart's bars (data companion only).
+    pub peer_values: Vec<Table>,
 }
 
 // ---- number formats ----------------------------------------------------------------------
@@ -487,7 +490,6 @@ impl<'a> Doc<'a> {
         }
         sections.push(appendix);
         sections.push(definitions());
-        tables.extend(self.csv_only);
         Rendered {
             doc: ReportDoc {
                 meta,
@@ -496,6 +498,7 @@ impl<'a> Doc<'a> {
             },
             charts: self.charts,
             tables,
+            peer_values: self.csv_only,
         }
     }
 }

@@ -93,32 +93,163 @@ pub enum RenderError {
     Json(#[from] serde_json::Error),
 }
 
+/// Time spent in each stage of one or more reports.
+#[derive(Debug, Default, Clone, Copy, Serialize)]
+pub struct StageTimings {
+    /// Data document, charts and generated sentences.
+    pub document: std::time::Duration,
+    pub typeset: std::time::Duration,
+    pub pdf_export: std::time::Duration,
+    pub write: std::time::Duration,
+}
+
+impl StageTimings {
+    pub fn add(&mut self, other: &StageTimings) {
+        self.document += other.document;
+        self.typeset += other.typeset;
+        self.pdf_export += other.pdf_export;
+        self.write += other.write;
+    }
+}
+
+/// A report's content before its version is known, with the fingerprint of what it shows.
+pub struct Prepared {
+    pub rendered: Rendered,
+    /// SHA-256 (hex) of everything the report prints and the shared inputs (templates, fonts,
+    /// program version). The anonymous peer bars are left out: a report is reissued when a
+    /// figure it prints changes (its own values, ranks, quartiles, printed medians), not when
+    /// another participant's anonymous bar moves.
+    pub fingerprint: String,
+    pub document_time: std::time::Duration,
+}
+
+/// One figure that differs from the previous version of a report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Change {
+    pub figure: String,
+    pub old: String,
+    pub new: String,
+}
+
+/// The version a report is issued as.
+#[derive(Debug, Clone)]
+pub struct Issue {
+    pub version: u32,
+    pub date: crate::census::Date,
+    pub changes: Vec<Change>,
+}
+
+impl Issue {
+    pub fn version_line(&self) -> String {
+        if self.version <= 1 {
+            format!("Version {}, issued {}", self.version, self.date.long())
+        } else {
+            format!("Version {}, reissued {}", self.version, self.date.long())
+        }
+    }
+}
+
+/// Most changes listed in a report's "What changed" section; changes.csv has them all.
+pub const CHANGES_SHOWN: usize = 60;
+
 /// A finished report: the PDF and the figures it shows.
 pub struct Report {
     pub pdf: Vec<u8>,
     pub rendered: Rendered,
-    /// The data document as the templates read it.
-    pub data: Vec<u8>,
+    pub timings: StageTimings,
 }
 
-/// Builds the document for `plan` and typesets it.
-pub fn render(
+/// Builds the document for `plan` and fingerprints it.
+pub fn prepare(
     ctx: &ReportContext,
+    plan: &ReportPlan,
+    shared: &[u8],
+) -> Result<Prepared, RenderError> {
+    let started = std::time::Instant::now();
+    let rendered = document::build(ctx, plan, "")?;
+    use sha2::Digest;
+    let mut hasher = sha2::Sha256::new();
+    hasher.update(shared);
+    hasher.update(serde_json::to_vec(&rendered.doc)?);
+    let fingerprint = hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    Ok(Prepared {
+        rendered,
+        fingerprint,
+        document_time: started.elapsed(),
+    })
+}
+
+/// Sets the version, lists what changed, and typesets the report.
+pub fn finish(
     typesetter: &Typesetter,
     plan: &ReportPlan,
-    version_line: &str,
+    prepared: Prepared,
+    issue: &Issue,
 ) -> Result<Report, RenderError> {
-    let rendered = document::build(ctx, plan, version_line)?;
+    let Prepared {
+        mut rendered,
+        document_time,
+        ..
+    } = prepared;
+    rendered.doc.meta.version_line = issue.version_line();
+    if issue.version > 1 {
+        let mut blocks = vec![document::Block::Text {
+            text: format!("This is version {} of this report. These figures differ from the previous version:", issue.version),
+        }];
+        if issue.changes.is_empty() {
+            blocks = vec![document::Block::Text { text: format!("This is version {} of this report. Its figures are unchanged; the report was reissued because its presentation changed.", issue.version) }];
+        } else {
+            let mut table = document::Table::new(
+                "What changed in this version",
+                &["Figure", "Previous", "Now"],
+            );
+            for change in issue.changes.iter().take(CHANGES_SHOWN) {
+                table.row(vec![
+                    change.figure.clone(),
+                    change.old.clone(),
+                    change.new.clone(),
+                ]);
+            }
+            blocks.push(document::Block::Table(table));
+            if issue.changes.len() > CHANGES_SHOWN {
+                blocks.push(document::Block::Note {
+                    text: format!(
+                        "{} further changes are listed in the census team's change log.",
+                        issue.changes.len() - CHANGES_SHOWN
+                    ),
+                });
+            }
+        }
+        let at = rendered
+            .doc
+            .sections
+            .iter()
+            .position(|s| s.heading.starts_with("Appendix"))
+            .unwrap_or(rendered.doc.sections.len());
+        rendered.doc.sections.insert(
+            at,
+            document::Section {
+                heading: "What changed in this version".into(),
+                blocks,
+            },
+        );
+    }
     let data = serde_json::to_vec(&rendered.doc)?;
-    let pdf = typesetter.pdf(
-        plan.kind.code(),
-        data.clone(),
-        rendered.charts.clone(),
-        ctx.census.meta.published,
-    )?;
+    let (pdf, [typeset, pdf_export]) =
+        typesetter.pdf_timed(plan.kind.code(), data, rendered.charts.clone(), issue.date)?;
+    let timings = StageTimings {
+        document: document_time,
+        typeset,
+        pdf_export,
+        write: std::time::Duration::ZERO,
+    };
     Ok(Report {
         pdf,
         rendered,
-        data,
+        timings,
     })
 }

@@ -130,6 +130,19 @@ impl Typesetter {
         charts: Vec<String>,
         date: Date,
     ) -> Result<Vec<u8>, TypesetError> {
+        self.pdf_timed(entry, data, charts, date)
+            .map(|(pdf, _)| pdf)
+    }
+
+    /// As [`Typesetter::pdf`], also returning the (compile, export) durations.
+    pub fn pdf_timed(
+        &self,
+        entry: &str,
+        data: Vec<u8>,
+        charts: Vec<String>,
+        date: Date,
+    ) -> Result<(Vec<u8>, [std::time::Duration; 2]), TypesetError> {
+        let started = std::time::Instant::now();
         let main = *self
             .entries
             .get(entry)
@@ -150,6 +163,7 @@ impl Typesetter {
         let document = typst::compile::<PagedDocument>(&world)
             .output
             .map_err(|errors| TypesetError::Template(describe(&world, &errors)))?;
+        let compiled = started.elapsed();
         if document.pages().len() > MAX_PAGES {
             return Err(TypesetError::TooLong(document.pages().len()));
         }
@@ -160,8 +174,9 @@ impl Typesetter {
             standards,
             ..PdfOptions::default()
         };
-        typst_pdf::pdf(&document, &options)
-            .map_err(|errors| TypesetError::Export(describe(&world, &errors)))
+        let pdf = typst_pdf::pdf(&document, &options)
+            .map_err(|errors| TypesetError::Export(describe(&world, &errors)))?;
+        Ok((pdf, [compiled, started.elapsed() - compiled]))
     }
 }
 
