@@ -45,6 +45,9 @@ pub enum Command {
         /// (default: out/<year>/validation).
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Start CSV output with a UTF-8 byte-order mark, for Excel.
+        #[arg(long)]
+        bom: bool,
     },
     /// Build every report (PDF, data companion, manifest) for a census year.
     Build {
@@ -95,6 +98,9 @@ pub enum Command {
         out: Option<PathBuf>,
         #[arg(long, value_enum, default_value_t = Format::Csv)]
         format: Format,
+        /// Start CSV output with a UTF-8 byte-order mark, for Excel.
+        #[arg(long)]
+        bom: bool,
         /// MDT calculator assumptions (default: the shipped illustrative ones).
         #[arg(long)]
         assumptions: Option<PathBuf>,
@@ -135,7 +141,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             data,
             previous,
             out,
-        } => run_validate(&data, previous.as_deref(), out),
+            bom,
+        } => run_validate(&data, previous.as_deref(), out, bom),
         Command::Build {
             data,
             out,
@@ -177,8 +184,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             data,
             out,
             format,
+            bom,
             assumptions,
-        } => run_metrics(&data, out, format, assumptions.as_deref()),
+        } => run_metrics(&data, out, format, bom, assumptions.as_deref()),
         Command::Mdt {
             la,
             in_treatment,
@@ -214,6 +222,7 @@ fn run_validate(
     data: &Path,
     previous: Option<&Path>,
     out: Option<PathBuf>,
+    bom: bool,
 ) -> anyhow::Result<ExitCode> {
     let loaded = match load::load(data) {
         Ok(loaded) => loaded,
@@ -222,7 +231,7 @@ fn run_validate(
     let previous = load_previous(data, previous, loaded.census.meta.year);
     let validation = validate::validate(&loaded, previous.as_ref());
     let out = out.unwrap_or_else(|| default_out(&loaded.census).join("validation"));
-    validate::write_queries(&out, &loaded.census, &validation)
+    validate::write_queries(&out, &loaded.census, &validation, bom)
         .with_context(|| format!("writing validation queries to {}", out.display()))?;
     let summary = Summary::of(&validation.findings);
     print!("{}", summary.render(&loaded.census, &validation.blocked));
@@ -277,6 +286,7 @@ fn run_metrics(
     data: &Path,
     out: Option<PathBuf>,
     format: Format,
+    bom: bool,
     assumptions_file: Option<&Path>,
 ) -> anyhow::Result<ExitCode> {
     let assumptions = assumptions(assumptions_file)?;
@@ -295,7 +305,10 @@ fn run_metrics(
         Format::Parquet => "parquet",
     };
     let out = out.unwrap_or_else(|| default_out(run.census()).join(format!("metrics.{extension}")));
-    let bytes = metrics_export::encode(&rows, format)?;
+    let mut bytes = metrics_export::encode(&rows, format)?;
+    if bom && format == Format::Csv {
+        bytes = crate::export::with_bom(bytes);
+    }
     crate::export::write_atomic(&out, &bytes)?;
     let years: Vec<String> = metrics
         .history

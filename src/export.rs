@@ -79,6 +79,12 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), WriteError> {
     result.map_err(fail)
 }
 
+/// Prefixes a UTF-8 byte-order mark, which Excel needs to read UTF-8 CSV as UTF-8.
+pub fn with_bom(mut bytes: Vec<u8>) -> Vec<u8> {
+    bytes.splice(0..0, *b"\xEF\xBB\xBF");
+    bytes
+}
+
 /// Serialises rows as CSV text (header first), ready for [`write_atomic`].
 pub fn csv_bytes<R: AsRef<[String]>>(header: &[&str], rows: &[R]) -> Vec<u8> {
     let mut writer = csv::Writer::from_writer(Vec::new());

@@ -501,11 +501,13 @@ pub const QUERIES_HEADER: [&str; 8] = [
     "org_id", "org_name", "severity", "rule", "file", "line", "field", "message",
 ];
 
-/// Writes `queries.csv` and one Markdown query list per organisation into `dir`.
+/// Writes `queries.csv` and one Markdown query list per organisation into `dir`; with
+/// `bom`, `queries.csv` starts with a UTF-8 byte-order mark for Excel.
 pub fn write_queries(
     dir: &Path,
     census: &Census,
     validation: &Validation,
+    bom: bool,
 ) -> Result<(), WriteError> {
     let name_of = |org_id: &Option<String>| {
         org_id
@@ -530,7 +532,11 @@ pub fn write_queries(
             ]
         })
         .collect();
-    write_atomic(&dir.join("queries.csv"), &csv_bytes(&QUERIES_HEADER, &rows))?;
+    let mut bytes = csv_bytes(&QUERIES_HEADER, &rows);
+    if bom {
+        bytes = crate::export::with_bom(bytes);
+    }
+    write_atomic(&dir.join("queries.csv"), &bytes)?;
 
     let mut by_org: BTreeMap<&str, Vec<&Finding>> = BTreeMap::new();
     for finding in &validation.findings {

@@ -85,3 +85,29 @@ fn the_previous_year_is_found_beside_the_data() {
     let out = census_reports(&["validate", "--data", "2024"], dir.path());
     assert!(String::from_utf8_lossy(&out.stdout).contains("wte_change"));
 }
+
+#[test]
+fn bom_option_for_excel_users() {
+    let dir = tempfile::tempdir().unwrap();
+    Fixture::clean().write(&dir.path().join("2024"));
+    census_reports(
+        &["validate", "--data", "2024", "--out", "q", "--bom"],
+        dir.path(),
+    );
+    let bytes = std::fs::read(dir.path().join("q/queries.csv")).unwrap();
+    assert!(bytes.starts_with(b"\xEF\xBB\xBForg_id,"));
+    census_reports(
+        &["metrics", "--data", "2024", "--out", "m.csv", "--bom"],
+        dir.path(),
+    );
+    assert!(std::fs::read(dir.path().join("m.csv"))
+        .unwrap()
+        .starts_with(b"\xEF\xBB\xBFyear,"));
+    census_reports(
+        &["metrics", "--data", "2024", "--out", "plain.csv"],
+        dir.path(),
+    );
+    assert!(std::fs::read(dir.path().join("plain.csv"))
+        .unwrap()
+        .starts_with(b"year,"));
+}

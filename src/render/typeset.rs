@@ -36,13 +36,21 @@ pub const TEMPLATES: [(&str, &str); 6] = [
     ),
 ];
 
-pub const FONTS: [&[u8]; 5] = [
+/// Open Sans for the text; DejaVu Sans as the fallback for scripts Open Sans lacks (Arabic,
+/// Hebrew, many symbols).
+pub const FONTS: [&[u8]; 7] = [
     include_bytes!("../../fonts/OpenSans-Regular.ttf"),
     include_bytes!("../../fonts/OpenSans-Italic.ttf"),
     include_bytes!("../../fonts/OpenSans-Bold.ttf"),
     include_bytes!("../../fonts/OpenSans-BoldItalic.ttf"),
     include_bytes!("../../fonts/OpenSans-Semibold.ttf"),
+    include_bytes!("../../fonts/DejaVuSans.ttf"),
+    include_bytes!("../../fonts/DejaVuSans-Bold.ttf"),
 ];
+
+/// Shown in place of a character no shipped font can display (emoji, control characters):
+/// a tagged PDF may not contain text it cannot show. The data companion keeps the original.
+pub const REPLACEMENT: char = '\u{FFFD}';
 
 /// A report longer than this is a template fault (a runaway loop), not a report.
 pub const MAX_PAGES: usize = 200;
@@ -153,7 +161,7 @@ impl Typesetter {
         let world = ReportWorld {
             base: self,
             main,
-            data: Bytes::new(data),
+            data: Bytes::new(self.displayable(data)),
             charts: charts
                 .into_iter()
                 .map(|svg| Bytes::new(svg.into_bytes()))
@@ -183,6 +191,76 @@ impl Typesetter {
 impl Default for Typesetter {
     fn default() -> Self {
         Typesetter::new()
+    }
+}
+
+impl Typesetter {
+    /// Whether the shipped fonts can show `c`. A combining mark must be in the text font
+    /// itself, since it is drawn with the letter before it.
+    fn can_display(&self, c: char) -> bool {
+        if c == '\n' {
+            return true;
+        }
+        if c.is_control() {
+            return false;
+        }
+        let code = u32::from(c);
+        let combining = matches!(code, 0x0300..=0x036F | 0x1AB0..=0x1AFF | 0x1DC0..=0x1DFF | 0x20D0..=0x20FF | 0xFE20..=0xFE2F);
+        if combining {
+            return self
+                .fonts
+                .first()
+                .is_some_and(|f| f.info().coverage.contains(code));
+        }
+        self.fonts.iter().any(|f| f.info().coverage.contains(code))
+    }
+
+    /// The data document with every character the fonts cannot show replaced. JSON escapes
+    /// control characters, so the strings are checked after decoding.
+    fn displayable(&self, data: Vec<u8>) -> Vec<u8> {
+        let Ok(mut value) = serde_json::from_slice::<serde_json::Value>(&data) else {
+            return data;
+        };
+        if self.replace_in(&mut value) {
+            serde_json::to_vec(&value).unwrap_or(data)
+        } else {
+            data
+        }
+    }
+
+    /// Replaces what cannot be shown; true when anything was replaced.
+    fn replace_in(&self, value: &mut serde_json::Value) -> bool {
+        match value {
+            serde_json::Value::String(text) => {
+                if text.chars().all(|c| self.can_display(c)) {
+                    return false;
+                }
+                *text = text
+                    .chars()
+                    .filter_map(|c| match c {
+                        _ if self.can_display(c) => Some(c),
+                        // An undisplayable combining mark is dropped; its letter stays.
+                        _ if !c.is_control()
+                            && self
+                                .fonts
+                                .iter()
+                                .any(|f| f.info().coverage.contains(u32::from(c))) =>
+                        {
+                            None
+                        }
+                        _ => Some(REPLACEMENT),
+                    })
+                    .collect();
+                true
+            }
+            serde_json::Value::Array(items) => items
+                .iter_mut()
+                .fold(false, |any, v| self.replace_in(v) | any),
+            serde_json::Value::Object(map) => map
+                .values_mut()
+                .fold(false, |any, v| self.replace_in(v) | any),
+            _ => false,
+        }
     }
 }
 
@@ -272,5 +350,73 @@ fn refuse_packages(id: FileId) -> FileResult<()> {
         VirtualRoot::Package(spec) => Err(FileError::Other(Some(
             format!("packages are not available to reports ({spec})").into(),
         ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn compile(main: &str) -> Result<Vec<u8>, TypesetError> {
+        let typesetter =
+            Typesetter::with_templates(&[("/provider.typ".to_string(), main.to_string())]);
+        let date = Date::parse("2024-11-28").unwrap();
+        typesetter.pdf("provider", b"{}".to_vec(), Vec::new(), date)
+    }
+
+    const PREAMBLE: &str = "#set document(title: \"t\")\n#set text(font: \"Open Sans\", lang: \"en\", region: \"gb\")\n";
+
+    #[test]
+    fn a_plain_document_compiles() {
+        let pdf = compile(&format!("{PREAMBLE}Hello")).unwrap();
+        assert!(pdf.starts_with(b"%PDF"));
+    }
+
+    #[test]
+    fn files_outside_the_world_are_refused() {
+        for path in [
+            "/etc/passwd",
+            "../../etc/passwd",
+            "/report-templates/lib.typ",
+            "/fonts/OpenSans-Regular.ttf",
+        ] {
+            let err = compile(&format!("{PREAMBLE}#read(\"{path}\")")).unwrap_err();
+            assert!(matches!(err, TypesetError::Template(_)), "{path}: {err}");
+        }
+    }
+
+    #[test]
+    fn package_imports_are_refused() {
+        let err = compile(&format!("{PREAMBLE}#import \"@preview/cetz:0.3.0\": *"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("packages are not available") || err.contains("preview"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn runaway_templates_are_stopped() {
+        let err = compile(&format!("{PREAMBLE}#while true {{ }}"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("always true"), "{err}");
+        let err = compile(&format!("{PREAMBLE}#let x = 0\n#while x >= 0 {{ x += 1 }}"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("infinite"), "{err}");
+        let err = compile(&format!("{PREAMBLE}#let f(n) = f(n + 1)\n#f(0)"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("depth"), "{err}");
+        let err = compile(&format!(
+            "{PREAMBLE}#for i in range(10000) {{ [page #i] ; pagebreak() }}"
+        ))
+        .unwrap_err();
+        assert!(
+            matches!(err, TypesetError::TooLong(n) if n > MAX_PAGES),
+            "{err}"
+        );
     }
 }
