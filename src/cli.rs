@@ -82,6 +82,9 @@ pub enum Command {
         /// manifest.shard-K-of-N.json for `merge-manifests`.
         #[arg(long)]
         shard: Option<batch::Shard>,
+        /// Write the run's stage timings to this file as JSON (for bench/run.sh).
+        #[arg(long)]
+        timings: Option<PathBuf>,
     },
     /// Join the manifests and change logs written by `build --shard K/N` runs.
     MergeManifests {
@@ -154,6 +157,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             force,
             issue_date,
             shard,
+            timings,
         } => {
             let issue_date = issue_date.map(|d| parse_issue_date(&d)).transpose()?;
             let request = BuildRequest {
@@ -163,6 +167,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 force,
                 issue_date,
                 shard,
+                timings,
             };
             run_build(
                 &data,
@@ -398,6 +403,7 @@ pub struct BuildRequest {
     pub force: bool,
     pub issue_date: Option<crate::census::Date>,
     pub shard: Option<batch::Shard>,
+    pub timings: Option<PathBuf>,
 }
 
 fn parse_issue_date(text: &str) -> anyhow::Result<crate::census::Date> {
@@ -441,6 +447,7 @@ fn run_build(
         force,
         issue_date,
         shard,
+        timings,
     } = request;
     let started = std::time::Instant::now();
     let assumptions = assumptions(assumptions_file)?;
@@ -452,7 +459,9 @@ fn run_build(
     for note in &run.notes {
         eprintln!("note: {note}");
     }
+    let clock = std::time::Instant::now();
     let metrics = run.metrics(&assumptions)?;
+    let metrics_time = clock.elapsed();
     let out = out.unwrap_or_else(|| default_out(run.census()));
     let jobs = jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
     let options = BuildOptions {
@@ -492,6 +501,30 @@ fn run_build(
         t.pdf_export.as_secs_f64(),
         t.write.as_secs_f64()
     );
+    println!(
+        "load {:.2} s, validate {:.2} s, metrics {:.2} s (all years present)",
+        run.load_time.as_secs_f64(),
+        run.validate_time.as_secs_f64(),
+        metrics_time.as_secs_f64()
+    );
+    if let Some(path) = timings {
+        let t = &summary.timings;
+        let json = serde_json::json!({
+            "reports_built": summary.built,
+            "reports_unchanged": summary.unchanged,
+            "reports_failed": summary.failed,
+            "jobs": jobs,
+            "wall_s": started.elapsed().as_secs_f64(),
+            "load_s": run.load_time.as_secs_f64(),
+            "validate_s": run.validate_time.as_secs_f64(),
+            "metrics_s": metrics_time.as_secs_f64(),
+            "charts_and_document_s": t.document.as_secs_f64(),
+            "typeset_s": t.typeset.as_secs_f64(),
+            "pdf_export_s": t.pdf_export.as_secs_f64(),
+            "write_s": t.write.as_secs_f64(),
+        });
+        crate::export::write_atomic(&path, format!("{json}\n").as_bytes())?;
+    }
     for (id, error) in &summary.failures {
         eprintln!("failed: {id}: {error}");
     }

@@ -17,11 +17,17 @@ pub struct CensusRun {
     pub history: Vec<(Census, Validation)>,
     /// Earlier-year folders that could not be read (they only lose trends).
     pub notes: Vec<String>,
+    /// Time spent loading and validating, over every year read.
+    pub load_time: std::time::Duration,
+    pub validate_time: std::time::Duration,
 }
 
 /// Loads and validates `dir` and every sibling folder named for an earlier year.
 pub fn open(dir: &Path) -> Result<CensusRun, LoadFailure> {
+    let clock = std::time::Instant::now();
     let current = load::load(dir)?;
+    let mut load_time = clock.elapsed();
+    let mut validate_time = std::time::Duration::ZERO;
     let year = current.census.meta.year;
     let mut notes = Vec::new();
     let mut earlier: Vec<(u16, PathBuf)> = dir
@@ -39,13 +45,18 @@ pub fn open(dir: &Path) -> Result<CensusRun, LoadFailure> {
     earlier.sort();
     let mut history: Vec<(Census, Validation)> = Vec::new();
     for (y, path) in earlier {
-        match load::load(&path) {
+        let clock = std::time::Instant::now();
+        let loaded = load::load(&path);
+        load_time += clock.elapsed();
+        match loaded {
             Ok(loaded) => {
                 let previous = history
                     .last()
                     .map(|h| &h.0)
                     .filter(|c| c.meta.year + 1 == y);
+                let clock = std::time::Instant::now();
                 let validation = validate::validate(&loaded, previous);
+                validate_time += clock.elapsed();
                 history.push((loaded.census, validation));
             }
             Err(failure) => notes.push(format!("{failure}; its trends are left out")),
@@ -55,13 +66,17 @@ pub fn open(dir: &Path) -> Result<CensusRun, LoadFailure> {
         .last()
         .map(|h| &h.0)
         .filter(|c| c.meta.year + 1 == year);
+    let clock = std::time::Instant::now();
     let validation = validate::validate(&current, previous);
+    validate_time += clock.elapsed();
     Ok(CensusRun {
         dir: dir.to_path_buf(),
         current,
         validation,
         history,
         notes,
+        load_time,
+        validate_time,
     })
 }
 
