@@ -45,6 +45,8 @@ pub struct BuildOptions {
     pub issue_date: Option<Date>,
     /// Build only the K-th (1-based) of N deterministic slices of the plan.
     pub shard: Option<Shard>,
+    /// See [`Manifest::input_fingerprint`].
+    pub input_fingerprint: String,
 }
 
 /// A deterministic 1/N slice of the report plan, for cluster array jobs.
@@ -118,6 +120,11 @@ pub struct ManifestEntry {
 pub struct Manifest {
     pub year: u16,
     pub program_version: String,
+    /// SHA-256 of every input (census folders, templates, fonts, assumptions, program) of the
+    /// last complete build; empty after a partial one. Equal inputs and intact PDFs mean
+    /// there is nothing to rebuild.
+    #[serde(default)]
+    pub input_fingerprint: String,
     pub reports: Vec<ManifestEntry>,
 }
 
@@ -204,21 +211,6 @@ pub fn typesetter_from_dir(dir: Option<&Path>) -> Result<Typesetter, BatchError>
         templates.push((path.to_string(), text));
     }
     Ok(Typesetter::with_templates(&templates))
-}
-
-/// Hash of the program version and the shipped templates and fonts, shared by every
-/// report's fingerprint.
-pub fn static_fingerprint(typesetter_templates: &[(&str, &str)]) -> Vec<u8> {
-    let mut hasher = Sha256::new();
-    hasher.update(env!("CARGO_PKG_VERSION").as_bytes());
-    for (path, text) in typesetter_templates {
-        hasher.update(path.as_bytes());
-        hasher.update(text.as_bytes());
-    }
-    for font in crate::render::typeset::FONTS {
-        hasher.update(font);
-    }
-    hasher.finalize().to_vec()
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -430,7 +422,7 @@ pub fn build(
         .collect();
     let previous = read_previous(&options.out, options.shard)?;
     remove_stale_temporaries(&options.out);
-    let shared = static_fingerprint(&TEMPLATES);
+    let shared = typesetter.fingerprint().to_vec();
     let published = census.meta.published;
 
     let progress = progress_bar(plans.len(), options.progress);
@@ -544,9 +536,18 @@ pub fn build(
     // keeps its last entry; one now blocked loses its built status above.
     let mut reports: Vec<ManifestEntry> = entries.into_values().collect();
     reports.sort_by(|a, b| (kind_order(&a.kind), &a.id).cmp(&(kind_order(&b.kind), &b.id)));
+    let complete = options.kinds.is_empty()
+        && options.only.is_empty()
+        && options.shard.is_none()
+        && summary.failed == 0;
     let manifest = Manifest {
         year: census.meta.year,
         program_version: env!("CARGO_PKG_VERSION").into(),
+        input_fingerprint: if complete {
+            options.input_fingerprint.clone()
+        } else {
+            String::new()
+        },
         reports,
     };
     let mut json = serde_json::to_vec_pretty(&manifest)?;
@@ -763,6 +764,7 @@ pub fn merge_manifests(dir: &Path) -> Result<(usize, usize), BatchError> {
     let manifest = Manifest {
         year,
         program_version: env!("CARGO_PKG_VERSION").into(),
+        input_fingerprint: String::new(),
         reports,
     };
     let mut json = serde_json::to_vec_pretty(&manifest)?;
@@ -790,6 +792,27 @@ fn progress_bar(len: usize, enabled: bool) -> indicatif::ProgressBar {
         bar.set_style(style);
     }
     bar
+}
+
+/// True when the last complete build into `out` had these inputs and every PDF and data
+/// companion it recorded is still on disk unaltered: there is nothing to rebuild.
+pub fn up_to_date(out: &Path, input_fingerprint: &str) -> bool {
+    let Ok(bytes) = std::fs::read(out.join("manifest.json")) else {
+        return false;
+    };
+    let Ok(manifest) = serde_json::from_slice::<Manifest>(&bytes) else {
+        return false;
+    };
+    !manifest.input_fingerprint.is_empty()
+        && manifest.input_fingerprint == input_fingerprint
+        && manifest.reports.iter().all(|e| match e.status {
+            Status::Built => {
+                out.join(&e.data_path).exists()
+                    && sha256_file(&out.join(&e.path)).as_deref() == Some(e.sha256.as_str())
+            }
+            Status::Blocked => true,
+            Status::Failed => false,
+        })
 }
 
 /// Temporary files an interrupted build left behind (never a finished output).

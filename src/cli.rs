@@ -452,6 +452,24 @@ fn run_build(
     let started = std::time::Instant::now();
     let assumptions = assumptions(assumptions_file)?;
     let typesetter = batch::typesetter_from_dir(templates)?;
+    let assumptions_text = toml::to_string(&assumptions).unwrap_or_default();
+    let input_fingerprint = pipeline::input_fingerprint(
+        data,
+        &[typesetter.fingerprint(), assumptions_text.as_bytes()],
+    );
+    let planned_out = out
+        .clone()
+        .or_else(|| load::census_year(data).map(|y| PathBuf::from("out").join(y.to_string())));
+    if let Some(planned_out) = planned_out.filter(|_| !force && shard.is_none()) {
+        if batch::up_to_date(&planned_out, &input_fingerprint) {
+            println!(
+                "nothing to rebuild: the inputs, templates and every report in {} are unchanged ({:.2} s)",
+                planned_out.display(),
+                started.elapsed().as_secs_f64()
+            );
+            return Ok(ExitCode::SUCCESS);
+        }
+    }
     let run = match pipeline::open(data) {
         Ok(run) => run,
         Err(failure) => return Ok(report_unreadable(&failure)),
@@ -473,6 +491,7 @@ fn run_build(
         force,
         issue_date,
         shard,
+        input_fingerprint,
     };
     let summary = batch::build(
         &metrics,

@@ -103,6 +103,19 @@ pub fn load(dir: &Path) -> Result<Loaded, LoadFailure> {
     Ok(Loaded { census, findings })
 }
 
+/// The census year from `census.toml`, without loading the rest of the folder.
+pub fn census_year(dir: &Path) -> Option<u16> {
+    #[derive(serde::Deserialize)]
+    struct Year {
+        year: u16,
+    }
+    let text = std::fs::read_to_string(dir.join(CENSUS_TOML)).ok()?;
+    toml::from_str::<toml::Table>(&text)
+        .ok()
+        .and_then(|t| toml::Value::Table(t).try_into::<Year>().ok())
+        .map(|y| y.year)
+}
+
 #[derive(serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 struct MetaFile {

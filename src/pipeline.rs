@@ -101,3 +101,51 @@ impl CensusRun {
         metrics::compute(current, &history, assumptions)
     }
 }
+
+/// SHA-256 (hex) of every file in the census folder and in the year folders beside it, with
+/// `extra` (templates, fonts, assumptions): equal fingerprints mean equal inputs.
+pub fn input_fingerprint(dir: &Path, extra: &[&[u8]]) -> String {
+    use sha2::Digest;
+    let mut hasher = sha2::Sha256::new();
+    for bytes in extra {
+        hasher.update((bytes.len() as u64).to_le_bytes());
+        hasher.update(bytes);
+    }
+    let mut folders = vec![dir.to_path_buf()];
+    if let Some(parent) = dir.parent() {
+        let siblings = std::fs::read_dir(parent)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.path());
+        folders.extend(siblings.filter(|p| {
+            p.is_dir()
+                && p.file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.len() == 4 && n.parse::<u16>().is_ok())
+        }));
+    }
+    folders.sort();
+    folders.dedup();
+    for folder in folders {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(&folder)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.is_file())
+            .collect();
+        files.sort();
+        for file in files {
+            hasher.update(file.to_string_lossy().as_bytes());
+            let bytes = std::fs::read(&file).unwrap_or_default();
+            hasher.update((bytes.len() as u64).to_le_bytes());
+            hasher.update(&bytes);
+        }
+    }
+    hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}

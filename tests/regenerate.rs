@@ -71,12 +71,19 @@ fn a_second_build_rebuilds_nothing_and_touches_nothing() {
     build(dir.path(), &[]);
     let before = pdfs(dir.path());
     let stdout = build(dir.path(), &[]);
-    assert!(stdout.contains("0 report(s) rebuilt"), "{stdout}");
+    assert!(
+        stdout.contains("nothing to rebuild"),
+        "inputs unchanged: {stdout}"
+    );
     assert_eq!(
         before,
         pdfs(dir.path()),
         "same bytes and same modification times"
     );
+    // A selection is a subset of an up-to-date build: also nothing to do.
+    let stdout = build(dir.path(), &["--kind", "provider"]);
+    assert!(stdout.contains("nothing to rebuild"), "{stdout}");
+    assert_eq!(before, pdfs(dir.path()));
 }
 
 #[test]

@@ -80,6 +80,7 @@ pub struct Typesetter {
     entries: BTreeMap<String, FileId>,
     data_id: FileId,
     chart_ids: Vec<FileId>,
+    fingerprint: Vec<u8>,
 }
 
 fn project_file(path: &str) -> FileId {
@@ -106,6 +107,22 @@ impl Typesetter {
         let book = FontBook::from_fonts(&fonts);
         let mut sources = HashMap::new();
         let mut entries = BTreeMap::new();
+        let fingerprint = {
+            use sha2::Digest;
+            let mut hasher = sha2::Sha256::new();
+            hasher.update(env!("CARGO_PKG_VERSION").as_bytes());
+            let mut sorted: Vec<&(String, String)> = templates.iter().collect();
+            sorted.sort();
+            for (path, text) in sorted {
+                hasher.update(path.as_bytes());
+                hasher.update((text.len() as u64).to_le_bytes());
+                hasher.update(text.as_bytes());
+            }
+            for font in FONTS {
+                hasher.update(font);
+            }
+            hasher.finalize().to_vec()
+        };
         for (path, text) in templates {
             let id = project_file(path);
             sources.insert(id, Source::new(id, text.clone()));
@@ -123,6 +140,7 @@ impl Typesetter {
             sources,
             entries,
             data_id: project_file("/data.json"),
+            fingerprint,
             chart_ids: (0..MAX_CHARTS)
                 .map(|i| project_file(&format!("/charts/{i}.svg")))
                 .collect(),
@@ -195,6 +213,12 @@ impl Default for Typesetter {
 }
 
 impl Typesetter {
+    /// SHA-256 of the program version, the templates in use and the fonts: part of every
+    /// report's fingerprint.
+    pub fn fingerprint(&self) -> &[u8] {
+        &self.fingerprint
+    }
+
     /// Whether the shipped fonts can show `c`. A combining mark must be in the text font
     /// itself, since it is drawn with the letter before it.
     fn can_display(&self, c: char) -> bool {
