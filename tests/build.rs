@@ -4,18 +4,10 @@
 
 mod common;
 
-use common::Fixture;
+use common::{census_reports, walk, Fixture};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-
-fn census_reports(args: &[&str], cwd: &Path) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_census-reports"))
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .expect("run census-reports")
-}
 
 fn pdf_text(path: &Path) -> String {
     let out = Command::new("pdftotext")
@@ -229,17 +221,4 @@ fn two_builds_are_byte_identical() {
             file.display()
         );
     }
-}
-
-fn walk(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            out.extend(walk(&path));
-        } else {
-            out.push(path);
-        }
-    }
-    out
 }

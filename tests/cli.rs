@@ -2,16 +2,7 @@
 
 mod common;
 
-use common::Fixture;
-use std::process::Command;
-
-fn census_reports(args: &[&str], cwd: &std::path::Path) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_census-reports"))
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .expect("run census-reports")
-}
+use common::{census_reports, Fixture};
 
 #[test]
 fn validate_clean_data_exits_zero_and_writes_an_empty_query_list() {

@@ -4,17 +4,9 @@
 
 mod common;
 
-use common::Fixture;
-use std::path::{Path, PathBuf};
+use common::{census_reports, walk, Fixture};
+use std::path::Path;
 use std::process::Command;
-
-fn census_reports(args: &[&str], cwd: &Path) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_census-reports"))
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .expect("run census-reports")
-}
 
 fn csv_quote(text: &str) -> String {
     format!("\"{}\"", text.replace('"', "\"\""))
@@ -26,19 +18,6 @@ fn pdf_text(path: &Path) -> String {
         .output()
         .expect("pdftotext");
     String::from_utf8_lossy(&out.stdout).to_string()
-}
-
-fn walk(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            out.extend(walk(&path));
-        } else {
-            out.push(path);
-        }
-    }
-    out
 }
 
 const HOSTILE_NAMES: [&str; 12] = [

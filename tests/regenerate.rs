@@ -3,20 +3,12 @@
 
 mod common;
 
-use common::Fixture;
+use common::{census_reports, walk, Fixture};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::SystemTime;
-
-fn census_reports(args: &[&str], cwd: &Path) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_census-reports"))
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .expect("run census-reports")
-}
 
 fn build(dir: &Path, extra: &[&str]) -> String {
     let mut args = vec!["build", "--data", "2024", "--out", "out", "--jobs", "2"];
@@ -269,17 +261,4 @@ fn shards_build_the_whole_plan_and_merge_into_one_manifest() {
     for (id, entry) in &a {
         assert_eq!(entry["sha256"], b[id]["sha256"], "{id}");
     }
-}
-
-fn walk(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            out.extend(walk(&path));
-        } else {
-            out.push(path);
-        }
-    }
-    out
 }

@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::process::Command;
 
 pub struct Fixture {
     pub files: BTreeMap<String, String>,
@@ -140,4 +141,27 @@ fn demographics_for(out: &mut String, id: &str, n: u32) {
         "{id},lived_experience,yes,{f}\n{id},lived_experience,not_known,{}\n",
         n - f
     ));
+}
+
+/// Runs the real binary in `cwd`.
+pub fn census_reports(args: &[&str], cwd: &Path) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_census-reports"))
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .expect("run census-reports")
+}
+
+/// Every file below `dir`.
+pub fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(walk(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
 }
