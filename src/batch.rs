@@ -794,16 +794,13 @@ fn progress_bar(len: usize, enabled: bool) -> indicatif::ProgressBar {
     bar
 }
 
-/// True when the last complete build into `out` had these inputs and every PDF and data
-/// companion it recorded is still on disk unaltered: there is nothing to rebuild.
-pub fn up_to_date(out: &Path, input_fingerprint: &str) -> bool {
-    let Ok(bytes) = std::fs::read(out.join("manifest.json")) else {
-        return false;
-    };
-    let Ok(manifest) = serde_json::from_slice::<Manifest>(&bytes) else {
-        return false;
-    };
-    !manifest.input_fingerprint.is_empty()
+/// When the last complete build into `out` had these inputs and every PDF and data
+/// companion it recorded is still on disk unaltered, the number of reports it holds: there
+/// is nothing to rebuild. None otherwise.
+pub fn up_to_date(out: &Path, input_fingerprint: &str) -> Option<usize> {
+    let bytes = std::fs::read(out.join("manifest.json")).ok()?;
+    let manifest = serde_json::from_slice::<Manifest>(&bytes).ok()?;
+    let intact = !manifest.input_fingerprint.is_empty()
         && manifest.input_fingerprint == input_fingerprint
         && manifest.reports.iter().all(|e| match e.status {
             Status::Built => {
@@ -812,7 +809,14 @@ pub fn up_to_date(out: &Path, input_fingerprint: &str) -> bool {
             }
             Status::Blocked => true,
             Status::Failed => false,
-        })
+        });
+    intact.then(|| {
+        manifest
+            .reports
+            .iter()
+            .filter(|e| e.status == Status::Built)
+            .count()
+    })
 }
 
 /// Temporary files an interrupted build left behind (never a finished output).

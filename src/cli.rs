@@ -461,7 +461,15 @@ fn run_build(
         .clone()
         .or_else(|| load::census_year(data).map(|y| PathBuf::from("out").join(y.to_string())));
     if let Some(planned_out) = planned_out.filter(|_| !force && shard.is_none()) {
-        if batch::up_to_date(&planned_out, &input_fingerprint) {
+        if let Some(unchanged) = batch::up_to_date(&planned_out, &input_fingerprint) {
+            if let Some(path) = &timings {
+                let json = serde_json::json!({
+                    "reports_built": 0, "reports_unchanged": unchanged, "reports_failed": 0, "jobs": 0,
+                    "wall_s": started.elapsed().as_secs_f64(), "load_s": 0.0, "validate_s": 0.0, "metrics_s": 0.0,
+                    "charts_and_document_s": 0.0, "typeset_s": 0.0, "pdf_export_s": 0.0, "write_s": 0.0,
+                });
+                crate::export::write_atomic(path, format!("{json}\n").as_bytes())?;
+            }
             println!(
                 "nothing to rebuild: the inputs, templates and every report in {} are unchanged ({:.2} s)",
                 planned_out.display(),

@@ -222,7 +222,7 @@ impl Typesetter {
     /// Whether the shipped fonts can show `c`. A combining mark must be in the text font
     /// itself, since it is drawn with the letter before it.
     fn can_display(&self, c: char) -> bool {
-        if c == '\n' {
+        if c == '\n' || c == ' ' || c.is_ascii_graphic() {
             return true;
         }
         if c.is_control() {
@@ -242,6 +242,10 @@ impl Typesetter {
     /// The data document with every character the fonts cannot show replaced. JSON escapes
     /// control characters, so the strings are checked after decoding.
     fn displayable(&self, data: Vec<u8>) -> Vec<u8> {
+        // Plain ASCII without escaped control characters needs no check.
+        if data.is_ascii() && !data.windows(4).any(|w| w == b"\\u00") {
+            return data;
+        }
         let Ok(mut value) = serde_json::from_slice::<serde_json::Value>(&data) else {
             return data;
         };
