@@ -1019,42 +1019,18 @@ fn local_authority(doc: &mut Doc, unit: &Unit) -> Result<Vec<String>, RenderErro
         fmt_count(area.young_people_in_treatment),
         doc.ctx.metrics.assumptions_label
     ));
-    let categories: Vec<String> = area
+    let lines: Vec<(RoleGroup, Option<f64>, f64, f64)> = area
         .mdt
         .iter()
-        .map(|l| l.group.label().to_string())
+        .map(|l| (l.group, None, l.required_wte, l.actual_wte))
         .collect();
-    let series = vec![
-        (
-            "Required".to_string(),
-            area.mdt.iter().map(|l| Some(l.required_wte)).collect(),
-        ),
-        (
-            "Actual".to_string(),
-            area.mdt.iter().map(|l| Some(l.actual_wte)).collect(),
-        ),
-    ];
-    doc.bars_figure(
+    target_against_actual(
+        doc,
+        &lines,
+        ("Required", "Discipline"),
         "MDT calculator: required and actual WTE by discipline",
-        "Discipline",
-        "WTE",
-        categories,
-        series,
-        fmt_wte,
+        "MDT calculator result".to_string(),
     )?;
-    let mut table = Table::new(
-        "MDT calculator result",
-        &["Discipline", "Required WTE", "Actual WTE", "Gap"],
-    );
-    for l in &area.mdt {
-        table.row(vec![
-            l.group.label().into(),
-            fmt_wte(l.required_wte),
-            fmt_wte(l.actual_wte),
-            fmt_wte(l.gap_wte),
-        ]);
-    }
-    doc.table(table);
 
     doc.section("Expansion plan against the census");
     if area.expansion.is_empty() {
@@ -1062,51 +1038,69 @@ fn local_authority(doc: &mut Doc, unit: &Unit) -> Result<Vec<String>, RenderErro
     } else {
         let plan_year = crate::census::PlanYear::for_census(doc.ctx.census.meta.year);
         doc.text(format!("The area's workforce expansion plan for {plan_year}, by role group, against the WTE attributed to it in the census."));
-        let categories: Vec<String> = area
+        let lines: Vec<(RoleGroup, Option<f64>, f64, f64)> = area
             .expansion
             .iter()
-            .map(|l| l.category.label().to_string())
+            .map(|l| {
+                (
+                    l.category,
+                    Some(l.baseline_fte.unwrap_or(f64::NAN)),
+                    l.planned_fte,
+                    l.actual_wte,
+                )
+            })
             .collect();
-        let series = vec![
-            (
-                "Planned".to_string(),
-                area.expansion.iter().map(|l| Some(l.planned_fte)).collect(),
-            ),
-            (
-                "Actual".to_string(),
-                area.expansion.iter().map(|l| Some(l.actual_wte)).collect(),
-            ),
-        ];
-        doc.bars_figure(
+        target_against_actual(
+            doc,
+            &lines,
+            ("Planned", "Role group"),
             "Expansion plan and census actual by role group",
-            "Role group",
-            "WTE",
-            categories,
-            series,
-            fmt_wte,
-        )?;
-        let mut table = Table::new(
             format!("Expansion plan {plan_year} and census actual"),
-            &[
-                "Role group",
-                "Baseline 2021-22",
-                "Planned",
-                "Actual",
-                "Difference",
-            ],
-        );
-        for l in &area.expansion {
-            table.row(vec![
-                l.category.label().into(),
-                opt(l.baseline_fte, fmt_wte),
-                fmt_wte(l.planned_fte),
-                fmt_wte(l.actual_wte),
-                fmt_wte(l.actual_wte - l.planned_fte),
-            ]);
-        }
-        doc.table(table);
+        )?;
     }
     Ok(key)
+}
+
+/// A target (MDT requirement or expansion plan) against actual WTE by role group: paired
+/// bars and a table with the gap. `lines`: (group, baseline if the table has that column
+/// (NaN when not given), target, actual).
+fn target_against_actual(
+    doc: &mut Doc,
+    lines: &[(RoleGroup, Option<f64>, f64, f64)],
+    (target, category_name): (&str, &str),
+    caption: &str,
+    table_caption: String,
+) -> Result<(), RenderError> {
+    let categories = lines.iter().map(|l| l.0.label().to_string()).collect();
+    let series = vec![
+        (
+            target.to_string(),
+            lines.iter().map(|l| Some(l.2)).collect(),
+        ),
+        (
+            "Actual".to_string(),
+            lines.iter().map(|l| Some(l.3)).collect(),
+        ),
+    ];
+    doc.bars_figure(caption, category_name, "WTE", categories, series, fmt_wte)?;
+    let with_baseline = lines.iter().any(|l| l.1.is_some());
+    let target_column = format!("{target} WTE");
+    let mut columns = vec![category_name];
+    if with_baseline {
+        columns.push("Baseline 2021-22");
+    }
+    columns.extend([target_column.as_str(), "Actual WTE", "Gap"]);
+    let mut table = Table::new(table_caption, &columns);
+    for (group, baseline, target, actual) in lines {
+        let mut row = vec![group.label().to_string()];
+        if with_baseline {
+            row.push(opt(baseline.filter(|b| b.is_finite()), fmt_wte));
+        }
+        row.extend([fmt_wte(*target), fmt_wte(*actual), fmt_wte(actual - target)]);
+        table.row(row);
+    }
+    doc.table(table);
+    Ok(())
 }
 
 /// Regional and national reports.
