@@ -6,7 +6,7 @@ use super::messages::Messages;
 use super::{RenderError, ReportKind, ReportPlan};
 use crate::census::Census;
 use crate::charts::{self, GroupedBars, HexMap, PeerChart, StackedShares, TrendChart};
-use crate::domain::{Dimension, OrgType, Region, RoleGroup, Sector, StrategyGroup};
+use crate::domain::{Dimension, OrgType, Region, RoleGroup, Sector};
 use crate::finding::{Finding, Severity};
 use crate::metrics::diversity;
 use crate::metrics::{EntityKind, Metric, Metrics, Unit, YearMetrics};
@@ -1350,7 +1350,6 @@ fn area(doc: &mut Doc, unit: &Unit) -> Result<Vec<String>, RenderError> {
             series,
             fmt_wte,
         )?;
-        let _ = StrategyGroup::ALL;
     }
 
     if unit.kind == EntityKind::England {
@@ -1418,10 +1417,9 @@ fn hex_map_figure(doc: &mut Doc) -> Result<(), RenderError> {
         .collect();
     let mut legend = Vec::new();
     let mut lower = d.min;
-    for (k, upper) in breaks.iter().chain([&d.max]).enumerate() {
+    for upper in breaks.iter().chain([&d.max]) {
         legend.push(format!("{} to {}", fmt_ratio(lower), fmt_ratio(*upper)));
         lower = *upper;
-        let _ = k;
     }
     let svg = charts::hex_map(&HexMap {
         cells: &cells,
