@@ -846,7 +846,7 @@ fn companion_rows(tables: &[Table]) -> Vec<(String, String, String, String)> {
             let label = row.first().cloned().unwrap_or_default();
             for (column, value) in table.columns.iter().zip(row).skip(1) {
                 rows.push((
-                    spreadsheet_safe(&table.caption),
+                    spreadsheet_safe(&table.companion_name()),
                     spreadsheet_safe(&label),
                     spreadsheet_safe(column),
                     spreadsheet_safe(value),

@@ -48,7 +48,20 @@ pub struct Meta {
 #[derive(Debug, Clone, Serialize)]
 pub struct Section {
     pub heading: String,
+    /// The printed section number; set by [`number_blocks`].
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub number: String,
     pub blocks: Vec<Block>,
+}
+
+impl Section {
+    pub fn new(heading: impl Into<String>, blocks: Vec<Block>) -> Section {
+        Section {
+            heading: heading.into(),
+            number: String::new(),
+            blocks,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -65,11 +78,15 @@ pub enum Block {
     },
     Subheading {
         text: String,
+        /// e.g. "7.1"; set by [`number_blocks`].
+        number: String,
     },
     Figure {
         chart: usize,
         alt: String,
         caption: String,
+        /// e.g. "Figure 3"; set by [`number_blocks`].
+        label: String,
     },
     Table(Table),
 }
@@ -77,6 +94,10 @@ pub enum Block {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Table {
     pub caption: String,
+    /// The printed number, e.g. "Table 3" or "Table A1"; set by [`number_blocks`] and
+    /// [`Doc::finish`]. Empty in the data companion.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub label: String,
     pub columns: Vec<String>,
     pub numeric: Vec<bool>,
     pub rows: Vec<Vec<String>>,
@@ -84,11 +105,29 @@ pub struct Table {
 
 impl Table {
     pub fn new(caption: impl Into<String>, columns: &[&str]) -> Table {
+        let mut table = Table::with_columns(columns.iter().map(|c| c.to_string()).collect());
+        table.caption = caption.into();
+        table
+    }
+
+    /// A table without a caption whose first column is text and the others numbers.
+    pub fn with_columns(columns: Vec<String>) -> Table {
         Table {
-            caption: caption.into(),
-            columns: columns.iter().map(|c| c.to_string()).collect(),
+            caption: String::new(),
+            label: String::new(),
             numeric: columns.iter().enumerate().map(|(i, _)| i > 0).collect(),
+            columns,
             rows: Vec::new(),
+        }
+    }
+
+    /// The table's name in the data companion and the change log: its caption, with the
+    /// appendix number (`A1. …`) for an appendix table. Main-text table numbers are left out
+    /// because they shift when a section (such as "What changed") is added.
+    pub fn companion_name(&self) -> String {
+        match self.label.strip_prefix("Table A") {
+            Some(number) => format!("A{number}. {}", self.caption),
+            None => self.caption.clone(),
         }
     }
 
@@ -193,10 +232,7 @@ impl<'a> Doc<'a> {
     }
 
     fn section(&mut self, heading: &str) {
-        self.sections.push(Section {
-            heading: heading.to_string(),
-            blocks: Vec::new(),
-        });
+        self.sections.push(Section::new(heading, Vec::new()));
     }
 
     fn push(&mut self, block: Block) {
@@ -217,7 +253,10 @@ impl<'a> Doc<'a> {
     }
 
     fn subheading(&mut self, text: impl Into<String>) {
-        self.push(Block::Subheading { text: text.into() });
+        self.push(Block::Subheading {
+            text: text.into(),
+            number: String::new(),
+        });
     }
 
     fn table(&mut self, table: Table) {
@@ -235,6 +274,7 @@ impl<'a> Doc<'a> {
             chart,
             alt,
             caption: format!("{caption} (data: appendix table A{number})"),
+            label: String::new(),
         });
     }
 
@@ -318,12 +358,7 @@ impl<'a> Doc<'a> {
         })?;
         let mut columns = vec![category_name.to_string()];
         columns.extend(series.iter().map(|s| s.0.clone()));
-        let mut table = Table {
-            caption: String::new(),
-            numeric: columns.iter().enumerate().map(|(i, _)| i > 0).collect(),
-            columns,
-            rows: Vec::new(),
-        };
+        let mut table = Table::with_columns(columns);
         let mut highlights = Vec::new();
         for (i, category) in categories.iter().enumerate() {
             let mut row = vec![category.clone()];
@@ -369,12 +404,7 @@ impl<'a> Doc<'a> {
         })?;
         let mut columns = vec!["Year".to_string()];
         columns.extend(series.iter().map(|s| s.0.clone()));
-        let mut table = Table {
-            caption: String::new(),
-            numeric: columns.iter().enumerate().map(|(i, _)| i > 0).collect(),
-            columns,
-            rows: Vec::new(),
-        };
+        let mut table = Table::with_columns(columns);
         for (i, year) in years.iter().enumerate() {
             let mut row = vec![year.to_string()];
             row.extend(
@@ -435,12 +465,7 @@ impl<'a> Doc<'a> {
         })?;
         let mut columns = vec!["Role group".to_string()];
         columns.extend(names.iter().cloned());
-        let mut table = Table {
-            caption: String::new(),
-            numeric: columns.iter().enumerate().map(|(i, _)| i > 0).collect(),
-            columns,
-            rows: Vec::new(),
-        };
+        let mut table = Table::with_columns(columns);
         for (k, category) in categories.iter().enumerate() {
             let mut row = vec![category.clone()];
             row.extend(shares.iter().map(|s| fmt_pct(s[k])));
@@ -473,18 +498,12 @@ impl<'a> Doc<'a> {
                 _ => None,
             })
             .collect();
-        let mut appendix = Section {
-            heading: "Appendix: data tables".into(),
-            blocks: Vec::new(),
-        };
+        let mut appendix = Section::new("Appendix: data tables", Vec::new());
         appendix.blocks.push(Block::Text { text: "Every chart in this report is drawn from one of the tables below. The same figures are in the report's data companion (a CSV file published beside it).".into() });
         for (i, table) in self.appendix.iter().enumerate() {
             let mut table = table.clone();
-            table.caption = format!(
-                "A{}. {}",
-                i + 1,
-                table.caption.trim_start_matches("Data for: ")
-            );
+            table.caption = table.caption.trim_start_matches("Data for: ").to_string();
+            table.label = format!("Table A{}", i + 1);
             tables.push(table.clone());
             appendix.blocks.push(Block::Table(table));
         }
@@ -499,6 +518,35 @@ impl<'a> Doc<'a> {
             charts: self.charts,
             tables,
             peer_values: self.csv_only,
+        }
+    }
+}
+
+/// Numbers the sections ("1"), subheadings ("7.1"), figures ("Figure 3") and main-text tables
+/// ("Table 4") in reading order. Appendix tables keep their "Table A1" labels. Numbering here
+/// rather than with typst counters lets typst lay a report out without a second pass for
+/// the counters; only the contents page numbers need one.
+pub fn number_blocks(sections: &mut [Section]) {
+    let (mut figures, mut tables) = (0, 0);
+    for (i, section) in sections.iter_mut().enumerate() {
+        section.number = (i + 1).to_string();
+        let mut subheadings = 0;
+        for block in &mut section.blocks {
+            match block {
+                Block::Subheading { number, .. } => {
+                    subheadings += 1;
+                    *number = format!("{}.{subheadings}", i + 1);
+                }
+                Block::Figure { label, .. } => {
+                    figures += 1;
+                    *label = format!("Figure {figures}");
+                }
+                Block::Table(table) if !table.label.starts_with("Table A") => {
+                    tables += 1;
+                    table.label = format!("Table {tables}");
+                }
+                _ => {}
+            }
         }
     }
 }
@@ -520,10 +568,7 @@ fn definitions() -> Section {
     ] {
         table.row(vec![term.into(), definition.into()]);
     }
-    Section {
-        heading: "Definitions".into(),
-        blocks: vec![Block::Table(table)],
-    }
+    Section::new("Definitions", vec![Block::Table(table)])
 }
 
 // ---- report content ------------------------------------------------------------------------
@@ -1653,5 +1698,68 @@ mod tests {
         assert_eq!(fmt_wte(-0.01), "0.0");
         assert_eq!(fmt_wte(-12.5), "-12.5");
         assert_eq!(fmt_count(999.0), "999");
+    }
+
+    #[test]
+    fn sections_subheadings_figures_and_tables_are_numbered_in_reading_order() {
+        let figure = || Block::Figure {
+            chart: 0,
+            alt: "alt".into(),
+            caption: "c".into(),
+            label: String::new(),
+        };
+        let subheading = |text: &str| Block::Subheading {
+            text: text.into(),
+            number: String::new(),
+        };
+        let mut appendix_table = Table::new("Peers", &["Figure", "Value"]);
+        appendix_table.label = "Table A1".into();
+        let mut sections = vec![
+            Section::new(
+                "Size",
+                vec![Block::Table(Table::new("a", &["x"])), figure()],
+            ),
+            Section::new(
+                "Diversity",
+                vec![
+                    subheading("Age"),
+                    figure(),
+                    Block::Table(Table::new("b", &["x"])),
+                    subheading("Gender"),
+                ],
+            ),
+            Section::new("Appendix", vec![Block::Table(appendix_table)]),
+        ];
+        number_blocks(&mut sections);
+        let labels: Vec<String> = sections
+            .iter()
+            .flat_map(|s| {
+                std::iter::once(s.number.clone()).chain(s.blocks.iter().map(|b| match b {
+                    Block::Table(t) => t.label.clone(),
+                    Block::Figure { label, .. } => label.clone(),
+                    Block::Subheading { number, .. } => number.clone(),
+                    _ => String::new(),
+                }))
+            })
+            .collect();
+        assert_eq!(
+            labels,
+            [
+                "1", "Table 1", "Figure 1", "2", "2.1", "Figure 2", "Table 2", "2.2", "3",
+                "Table A1"
+            ]
+        );
+        let Block::Table(appendix) = &sections[2].blocks[0] else {
+            unreachable!()
+        };
+        assert_eq!(appendix.companion_name(), "A1. Peers");
+        let Block::Table(main) = &sections[0].blocks[0] else {
+            unreachable!()
+        };
+        assert_eq!(
+            main.companion_name(),
+            "a",
+            "main-text numbers shift between versions"
+        );
     }
 }

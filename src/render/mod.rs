@@ -232,12 +232,10 @@ pub fn finish(
             .unwrap_or(rendered.doc.sections.len());
         rendered.doc.sections.insert(
             at,
-            document::Section {
-                heading: "What changed in this version".into(),
-                blocks,
-            },
+            document::Section::new("What changed in this version", blocks),
         );
     }
+    document::number_blocks(&mut rendered.doc.sections);
     let data = serde_json::to_vec(&rendered.doc)?;
     let (pdf, [typeset, pdf_export]) =
         typesetter.pdf_timed(plan.kind.code(), data, rendered.charts.clone(), issue.date)?;
