@@ -330,9 +330,19 @@ fn write_change_rows(path: &Path, rows: &[ChangeRow]) -> Result<(), WriteError> 
 fn figures(
     rows: impl IntoIterator<Item = (String, String, String, String)>,
 ) -> Vec<(String, String)> {
+    // A figure named twice (two rows with the same label) is told apart by its occurrence.
+    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
     rows.into_iter()
         .filter(|(table, ..)| !table.starts_with(PEER_VALUES))
-        .map(|(table, row, column, value)| (format!("{table}: {row}, {column}"), value))
+        .map(|(table, row, column, value)| {
+            let name = format!("{table}: {row}, {column}");
+            let count = seen.entry(name.clone()).or_insert(0);
+            *count += 1;
+            match *count {
+                1 => (name, value),
+                n => (format!("{name} ({n})"), value),
+            }
+        })
         .collect()
 }
 
@@ -838,13 +848,21 @@ fn remove_stale_temporaries(out: &Path) {
     }
 }
 
-/// Every table as long rows: (table, row label, column, value), spreadsheet-safe.
+/// Every table as long rows: (table, row label, column, value), spreadsheet-safe. The row
+/// label is the row's leading text cells (e.g. "providers / Vacancy rate"), so that it names
+/// the row even where the first cell repeats; the last column is always a value.
 fn companion_rows(tables: &[Table]) -> Vec<(String, String, String, String)> {
     let mut rows = Vec::new();
     for table in tables {
+        let keys = table
+            .numeric
+            .iter()
+            .take_while(|numeric| !**numeric)
+            .count()
+            .clamp(1, table.columns.len().saturating_sub(1).max(1));
         for row in &table.rows {
-            let label = row.first().cloned().unwrap_or_default();
-            for (column, value) in table.columns.iter().zip(row).skip(1) {
+            let label = row[..keys.min(row.len())].join(" / ");
+            for (column, value) in table.columns.iter().zip(row).skip(keys) {
                 rows.push((
                     spreadsheet_safe(&table.companion_name()),
                     spreadsheet_safe(&label),

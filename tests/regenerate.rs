@@ -122,6 +122,30 @@ fn fixing_one_provider_reissues_exactly_the_reports_that_show_it() {
     assert_eq!(m[id]["version"], 1);
     let changes = std::fs::read_to_string(dir.path().join("out/changes.csv")).unwrap();
     assert!(changes.starts_with("report_id,kind,version,figure,old_value,new_value"));
+    // Each figure is listed once per report version, and only if it really changed: tables
+    // whose first column repeats (the national peer distributions, the queries) are keyed by
+    // their leading text columns, not paired up row by row at random.
+    let mut reader = csv::Reader::from_reader(changes.as_bytes());
+    let mut seen = std::collections::BTreeSet::new();
+    for row in reader.records() {
+        let row = row.unwrap();
+        assert_ne!(&row[4], &row[5], "listed but unchanged: {row:?}");
+        assert!(
+            seen.insert((row[0].to_string(), row[2].to_string(), row[3].to_string())),
+            "listed twice: {row:?}"
+        );
+    }
+    assert!(
+        changes
+            .lines()
+            .filter(|l| l.contains("\"Peer distributions: "))
+            .all(
+                |l| l.contains("Peer distributions: local authorities / Headcount, ")
+                    || l.contains(" / Leaver rate")
+                    || l.contains(" / Starter rate")
+            ),
+        "a peer distribution row is named by its peer group and measure: {changes}"
+    );
     assert!(
         changes.lines().any(|l| l.starts_with("P03,provider,2,")
             && l.contains("Headcount")
