@@ -282,7 +282,9 @@ impl<'a> Doc<'a> {
         Ok(self.ctx.messages.render(name, context)?)
     }
 
-    fn year(&self) -> &YearMetrics {
+    /// This year's figures, borrowed from the context rather than from the builder, so that
+    /// sections can read them while adding blocks.
+    fn year(&self) -> &'a YearMetrics {
         &self.ctx.metrics.current
     }
 
@@ -293,7 +295,7 @@ impl<'a> Doc<'a> {
         metric: Metric,
         caption: &str,
     ) -> Result<(), RenderError> {
-        let Some(d) = self.year().peers.get(&(unit.kind, metric)).cloned() else {
+        let Some(d) = self.year().peers.get(&(unit.kind, metric)) else {
             return Ok(());
         };
         let format = format_of(metric);
@@ -659,7 +661,7 @@ fn about(doc: &mut Doc, plan: &ReportPlan, unit: &Unit) {
 
 /// Key messages and sections for a provider or LERO.
 fn participant(doc: &mut Doc, unit: &Unit) -> Result<Vec<String>, RenderError> {
-    let england = doc.year().england().clone();
+    let england = doc.year().england();
     let key = key_messages(
         doc,
         unit,
@@ -699,7 +701,7 @@ fn participant(doc: &mut Doc, unit: &Unit) -> Result<Vec<String>, RenderError> {
         Metric::Wte,
         &format!("WTE in post: you and every other {}", singular(unit.kind)),
     )?;
-    role_group_figure(doc, unit, &england, "England")?;
+    role_group_figure(doc, unit, england, "England")?;
 
     vacancies_section(doc, unit)?;
     caseload_section(doc, unit)?;
@@ -708,13 +710,12 @@ fn participant(doc: &mut Doc, unit: &Unit) -> Result<Vec<String>, RenderError> {
     mdt_coverage(doc, unit);
     let region = unit
         .region
-        .and_then(|r| doc.year().unit(EntityKind::Region, r.code()))
-        .cloned();
+        .and_then(|r| doc.year().unit(EntityKind::Region, r.code()));
     let mut rows = vec![("You".to_string(), unit)];
     if let Some(region) = &region {
         rows.push((format!("{} region", region.name), region));
     }
-    rows.push(("England".to_string(), &england));
+    rows.push(("England".to_string(), england));
     doc.skill_mix_figure(rows)?;
     Ok(key)
 }
@@ -937,7 +938,7 @@ fn mdt_coverage(doc: &mut Doc, unit: &Unit) {
 }
 
 fn local_authority(doc: &mut Doc, unit: &Unit) -> Result<Vec<String>, RenderError> {
-    let england = doc.year().england().clone();
+    let england = doc.year().england();
     let area = unit
         .area
         .clone()
@@ -984,7 +985,7 @@ fn local_authority(doc: &mut Doc, unit: &Unit) -> Result<Vec<String>, RenderErro
         Metric::InTreatmentPerDawWte,
         "Adults in treatment per drug and alcohol worker WTE",
     )?;
-    role_group_figure(doc, unit, &england, "England")?;
+    role_group_figure(doc, unit, england, "England")?;
 
     doc.section("Providers serving the area");
     let mut table = Table::new(
@@ -1049,13 +1050,12 @@ fn local_authority(doc: &mut Doc, unit: &Unit) -> Result<Vec<String>, RenderErro
     mdt_coverage(doc, unit);
     let region = unit
         .region
-        .and_then(|r| doc.year().unit(EntityKind::Region, r.code()))
-        .cloned();
+        .and_then(|r| doc.year().unit(EntityKind::Region, r.code()));
     let mut rows = vec![(unit.name.clone(), unit)];
     if let Some(region) = &region {
         rows.push((format!("{} region", region.name), region));
     }
-    rows.push(("England".to_string(), &england));
+    rows.push(("England".to_string(), england));
     doc.skill_mix_figure(rows)?;
     doc.subheading("MDT workforce calculator");
     doc.text(format!(
@@ -1150,8 +1150,8 @@ fn target_against_actual(
 
 /// Regional and national reports.
 fn area(doc: &mut Doc, unit: &Unit) -> Result<Vec<String>, RenderError> {
-    let year = doc.year().clone();
-    let england = year.england().clone();
+    let year = doc.year();
+    let england = year.england();
     let area = unit
         .area
         .clone()
@@ -1193,7 +1193,7 @@ fn area(doc: &mut Doc, unit: &Unit) -> Result<Vec<String>, RenderError> {
         fmt_count(unit.volunteers)
     ));
     let mut table = Table::new("Headline figures", &["Measure", &unit.name, "England"]);
-    let both = |f: &dyn Fn(&Unit) -> String| (f(unit), f(&england));
+    let both = |f: &dyn Fn(&Unit) -> String| (f(unit), f(england));
     for (label, (a, b)) in [
         ("Headcount", both(&|u| fmt_count(u.totals.headcount))),
         ("WTE in post", both(&|u| fmt_wte(u.totals.wte))),
@@ -1232,9 +1232,9 @@ fn area(doc: &mut Doc, unit: &Unit) -> Result<Vec<String>, RenderError> {
 
     if unit.kind == EntityKind::England {
         doc.section("Regions");
-        let regions: Vec<Unit> = Region::ALL
+        let regions: Vec<&Unit> = Region::ALL
             .iter()
-            .filter_map(|r| year.unit(EntityKind::Region, r.code()).cloned())
+            .filter_map(|r| year.unit(EntityKind::Region, r.code()))
             .collect();
         let mut table = Table::new(
             "Workforce by region",
@@ -1323,10 +1323,10 @@ fn area(doc: &mut Doc, unit: &Unit) -> Result<Vec<String>, RenderError> {
     let comparator = if unit.kind == EntityKind::England {
         None
     } else {
-        Some(england.clone())
+        Some(england)
     };
     match comparator {
-        Some(e) => role_group_figure(doc, unit, &e, "England")?,
+        Some(e) => role_group_figure(doc, unit, e, "England")?,
         None => {
             let groups: Vec<RoleGroup> = RoleGroup::ALL.to_vec();
             let categories = groups.iter().map(|g| g.label().to_string()).collect();
@@ -1431,7 +1431,7 @@ fn area(doc: &mut Doc, unit: &Unit) -> Result<Vec<String>, RenderError> {
 }
 
 fn hex_map_figure(doc: &mut Doc) -> Result<(), RenderError> {
-    let year = doc.year().clone();
+    let year = doc.year();
     let layout = reference::local_authorities(doc.ctx.census.meta.year);
     let values: Vec<(String, i32, i32, Option<f64>)> = layout
         .iter()
@@ -1445,11 +1445,7 @@ fn hex_map_figure(doc: &mut Doc) -> Result<(), RenderError> {
             )
         })
         .collect();
-    let Some(d) = year
-        .peers
-        .get(&(EntityKind::La, Metric::WtePer100kAdults))
-        .cloned()
-    else {
+    let Some(d) = year.peers.get(&(EntityKind::La, Metric::WtePer100kAdults)) else {
         return Ok(());
     };
     let breaks: Vec<f64> = (1..5)
@@ -1514,7 +1510,7 @@ fn hex_map_figure(doc: &mut Doc) -> Result<(), RenderError> {
 
 fn diversity_section(doc: &mut Doc, unit: &Unit) -> Result<(), RenderError> {
     doc.section("Diversity");
-    let year = doc.year().clone();
+    let year = doc.year();
     let view = diversity::view(&unit.diversity, unit.totals.headcount);
     if let Some(reason) = &view.suppressed {
         doc.note(reason.clone());
@@ -1523,8 +1519,8 @@ fn diversity_section(doc: &mut Doc, unit: &Unit) -> Result<(), RenderError> {
     let region = unit
         .region
         .filter(|_| unit.kind != EntityKind::Region)
-        .and_then(|r| year.unit(EntityKind::Region, r.code()).cloned());
-    let england = year.england().clone();
+        .and_then(|r| year.unit(EntityKind::Region, r.code()));
+    let england = year.england();
     let mut comparators: Vec<(String, diversity::DiversityView)> = Vec::new();
     let own = match unit.kind {
         EntityKind::Provider | EntityKind::Lero => "You".to_string(),
