@@ -7,7 +7,7 @@
 //! caught and recorded; every other report is still written.
 
 use crate::census::{Census, Date};
-use crate::export::{csv_bytes, spreadsheet_safe, write_atomic, WriteError};
+use crate::export::{csv_bytes, spreadsheet_safe, write_atomic, write_checked_later, WriteError};
 use crate::finding::Finding;
 use crate::metrics::{EntityKind, Metrics};
 use crate::render::document::{ReportContext, Table};
@@ -385,6 +385,12 @@ fn diff(old_csv: &Path, tables: &[Table]) -> Vec<Change> {
     changes
 }
 
+/// A data companion counts as written when it is there and not empty (report files are not
+/// flushed to disk one by one; a power cut can leave an empty file, which is rebuilt).
+fn has_content(path: &Path) -> bool {
+    std::fs::metadata(path).is_ok_and(|m| m.len() > 0)
+}
+
 fn sha256_file(path: &Path) -> Option<String> {
     std::fs::read(path)
         .ok()
@@ -626,7 +632,7 @@ fn build_one(
     let same_figures = built_before.is_some_and(|b| b.fingerprint == prepared.fingerprint);
     let intact = built_before
         .is_some_and(|b| sha256_file(&pdf_path).as_deref() == Some(b.sha256.as_str()))
-        && data_path.exists();
+        && has_content(&data_path);
     if same_figures && intact && !options.force {
         return Ok(Outcome::Unchanged(
             built_before.cloned().expect("checked above"),
@@ -675,8 +681,8 @@ fn build_one(
         error: None,
     };
     // The data companion first: a PDF on disk always has its figures beside it.
-    let written = write_atomic(&data_path, &data_companion(&companion_tables))
-        .and_then(|_| write_atomic(&pdf_path, &report.pdf));
+    let written = write_checked_later(&data_path, &data_companion(&companion_tables))
+        .and_then(|_| write_checked_later(&pdf_path, &report.pdf));
     if let Err(err) = written {
         let failed = failed_entry(plan, before, err.to_string());
         return Err(OneError::Write(err, Box::new(failed)));
@@ -814,7 +820,7 @@ pub fn up_to_date(out: &Path, input_fingerprint: &str) -> Option<usize> {
         && manifest.input_fingerprint == input_fingerprint
         && manifest.reports.iter().all(|e| match e.status {
             Status::Built => {
-                out.join(&e.data_path).exists()
+                has_content(&out.join(&e.data_path))
                     && sha256_file(&out.join(&e.path)).as_deref() == Some(e.sha256.as_str())
             }
             Status::Blocked => true,

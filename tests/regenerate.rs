@@ -197,10 +197,18 @@ fn a_missing_or_altered_pdf_is_rebuilt_at_the_same_version() {
     let p01 = dir.path().join("out/provider/P01.pdf");
     std::fs::write(&p01, b"%PDF-1.7 truncated").unwrap();
     std::fs::remove_file(dir.path().join("out/lero/L01.pdf")).unwrap();
+    // What a power cut can leave behind: report files are not flushed one by one.
+    std::fs::write(dir.path().join("out/data/P02.csv"), b"").unwrap();
     let stdout = build(dir.path(), &[]);
     assert!(
-        stdout.contains("2 report(s) rebuilt (0 reissued"),
+        stdout.contains("3 report(s) rebuilt (0 reissued"),
         "{stdout}"
+    );
+    assert!(
+        std::fs::metadata(dir.path().join("out/data/P02.csv"))
+            .unwrap()
+            .len()
+            > 0
     );
     let after = pdfs(dir.path());
     assert_eq!(before["P01"].0, after["P01"].0, "rebuilt byte for byte");
