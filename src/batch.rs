@@ -346,7 +346,13 @@ fn figures(
         .collect()
 }
 
+/// Companions written before the peer values moved to [`PEERS_FILE`] hold them as tables
+/// named so; they are not figures of the report.
 const PEER_VALUES: &str = "Peer values";
+
+/// Every peer chart's anonymous values, one file per build (see
+/// [`render::document::peer_values`]).
+pub const PEERS_FILE: &str = "peer-values.csv";
 
 /// Figures that differ between the data companion on disk and the new tables.
 fn diff(old_csv: &Path, tables: &[Table]) -> Vec<Change> {
@@ -438,6 +444,13 @@ pub fn build(
         .collect();
     let previous = read_previous(&options.out, options.shard)?;
     remove_stale_temporaries(&options.out);
+    write_atomic(
+        &options.out.join(PEERS_FILE),
+        &csv_bytes(
+            &["peer_group", "measure", "position", "value"],
+            &render::document::peer_values(&metrics.current),
+        ),
+    )?;
     let shared = typesetter.fingerprint().to_vec();
     let published = census.meta.published;
 
@@ -665,8 +678,7 @@ fn build_one(
     let report = render::finish(typesetter, plan, prepared, &issue)
         .map_err(|e| OneError::Render(e.to_string()))?;
     let write_started = Instant::now();
-    let mut companion_tables = report.rendered.tables.clone();
-    companion_tables.extend(report.rendered.peer_values.iter().cloned());
+    let companion_tables = &report.rendered.tables;
     let entry = ManifestEntry {
         id: plan.id.clone(),
         kind: plan.kind.code().into(),
@@ -681,7 +693,7 @@ fn build_one(
         error: None,
     };
     // The data companion first: a PDF on disk always has its figures beside it.
-    let written = write_checked_later(&data_path, &data_companion(&companion_tables))
+    let written = write_checked_later(&data_path, &data_companion(companion_tables))
         .and_then(|_| write_checked_later(&pdf_path, &report.pdf));
     if let Err(err) = written {
         let failed = failed_entry(plan, before, err.to_string());

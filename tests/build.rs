@@ -120,6 +120,23 @@ fn a_provider_report_shows_its_own_figures_and_no_other_participant() {
         "{}",
         &companion[..400]
     );
+    // Every peer's anonymous value is written once per build, not into each companion.
+    assert!(!companion.contains("Peer values"));
+    let peers = std::fs::read_to_string(out.join("peer-values.csv")).unwrap();
+    assert!(peers.starts_with("peer_group,measure,position,value"));
+    let headcounts: Vec<&str> = peers
+        .lines()
+        .filter(|l| l.starts_with("providers,Headcount,"))
+        .collect();
+    assert_eq!(
+        headcounts.len(),
+        common::PROVIDERS,
+        "one value per provider"
+    );
+    assert!(
+        headcounts.iter().any(|l| l.ends_with(",22")),
+        "P03's own value is among them"
+    );
 }
 
 #[test]

@@ -143,8 +143,26 @@ pub struct Rendered {
     pub charts: Vec<String>,
     /// Every table the report prints (in the text and the appendix).
     pub tables: Vec<Table>,
-    /// The anonymous peer values behind each peer chart's bars (data companion only).
-    pub peer_values: Vec<Table>,
+}
+
+/// Every peer group's values, sorted and anonymous, as (peer group, measure, position,
+/// value) rows: the bars of every peer chart. Written once per build (`peer-values.csv`)
+/// rather than into each report's companion, which would make the output grow with the
+/// square of the number of participants.
+pub fn peer_values(year: &YearMetrics) -> Vec<Vec<String>> {
+    let mut rows = Vec::new();
+    for ((kind, metric), d) in &year.peers {
+        let format = format_of(*metric);
+        for (i, v) in d.values.iter().enumerate() {
+            rows.push(vec![
+                peers_label(*kind).to_string(),
+                metric.label().to_string(),
+                (i + 1).to_string(),
+                format(*v),
+            ]);
+        }
+    }
+    rows
 }
 
 // ---- number formats ----------------------------------------------------------------------
@@ -217,7 +235,6 @@ struct Doc<'a> {
     sections: Vec<Section>,
     charts: Vec<String>,
     appendix: Vec<Table>,
-    csv_only: Vec<Table>,
 }
 
 impl<'a> Doc<'a> {
@@ -227,7 +244,6 @@ impl<'a> Doc<'a> {
             sections: Vec::new(),
             charts: Vec::new(),
             appendix: Vec::new(),
-            csv_only: Vec::new(),
         }
     }
 
@@ -330,14 +346,6 @@ impl<'a> Doc<'a> {
         ] {
             table.row(vec![label.into(), format(value)]);
         }
-        let mut values = Table::new(
-            format!("Peer values (anonymous, sorted): {}", metric.label()),
-            &["Position", "Value"],
-        );
-        for (i, v) in d.values.iter().enumerate() {
-            values.row(vec![(i + 1).to_string(), format(*v)]);
-        }
-        self.csv_only.push(values);
         self.figure(svg, alt, caption, table);
         Ok(())
     }
@@ -519,7 +527,6 @@ impl<'a> Doc<'a> {
             },
             charts: self.charts,
             tables,
-            peer_values: self.csv_only,
         }
     }
 }
