@@ -7,6 +7,7 @@
 
 use census_reports::census::Date;
 use census_reports::metrics::mdt::Assumptions;
+use census_reports::metrics::Metrics;
 use census_reports::pipeline::{self, CensusRun};
 use census_reports::render::document::ReportContext;
 use census_reports::render::messages::Messages;
@@ -28,6 +29,26 @@ fn sample() -> &'static CensusRun {
     })
 }
 
+fn figures_and_messages(run: &CensusRun) -> (Metrics, Messages) {
+    let metrics = run
+        .metrics(&Assumptions::default_shipped())
+        .expect("metrics");
+    (metrics, Messages::new().expect("message templates"))
+}
+
+fn context<'a>(
+    run: &'a CensusRun,
+    metrics: &'a Metrics,
+    messages: &'a Messages,
+) -> ReportContext<'a> {
+    ReportContext {
+        metrics,
+        census: run.census(),
+        findings: &run.validation.findings,
+        messages,
+    }
+}
+
 /// Loading and validating the 2024 sample and the two years before it.
 #[divan::bench(sample_count = 10)]
 fn load_and_validate() -> CensusRun {
@@ -47,16 +68,8 @@ fn metrics(bencher: Bencher) {
 #[divan::bench(args = ["P0001", "E08000035", "england"], sample_count = 10)]
 fn typeset_and_export(bencher: Bencher, id: &str) {
     let run = sample();
-    let metrics = run
-        .metrics(&Assumptions::default_shipped())
-        .expect("metrics");
-    let messages = Messages::new().expect("message templates");
-    let ctx = ReportContext {
-        metrics: &metrics,
-        census: run.census(),
-        findings: &run.validation.findings,
-        messages: &messages,
-    };
+    let (metrics, messages) = figures_and_messages(run);
+    let ctx = context(run, &metrics, &messages);
     let kind = match id {
         "england" => ReportKind::National,
         id if id.starts_with('E') => ReportKind::La,
@@ -86,16 +99,8 @@ fn typeset_and_export(bencher: Bencher, id: &str) {
 #[divan::bench(sample_count = 20)]
 fn document_and_charts(bencher: Bencher) {
     let run = sample();
-    let metrics = run
-        .metrics(&Assumptions::default_shipped())
-        .expect("metrics");
-    let messages = Messages::new().expect("message templates");
-    let ctx = ReportContext {
-        metrics: &metrics,
-        census: run.census(),
-        findings: &run.validation.findings,
-        messages: &messages,
-    };
+    let (metrics, messages) = figures_and_messages(run);
+    let ctx = context(run, &metrics, &messages);
     let plan = ReportPlan::new(ReportKind::Provider, "P0001", "P0001");
     bencher.bench_local(|| render::prepare(&ctx, &plan, b"").expect("document"));
 }
