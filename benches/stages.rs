@@ -18,6 +18,7 @@ use std::path::Path;
 use std::sync::OnceLock;
 
 fn main() {
+    census_reports::keep_freed_memory();
     divan::main();
 }
 
