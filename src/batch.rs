@@ -444,13 +444,17 @@ pub fn build(
         .collect();
     let previous = read_previous(&options.out, options.shard)?;
     remove_stale_temporaries(&options.out);
-    write_atomic(
-        &options.out.join(PEERS_FILE),
-        &csv_bytes(
-            &["peer_group", "measure", "position", "value"],
-            &render::document::peer_values(&metrics.current),
-        ),
-    )?;
+    // The same for every shard: the first writes it, so that shards sharing one folder never
+    // write the same file at once.
+    if options.shard.is_none_or(|s| s.index == 1) {
+        write_atomic(
+            &options.out.join(PEERS_FILE),
+            &csv_bytes(
+                &["peer_group", "measure", "position", "value"],
+                &render::document::peer_values(&metrics.current),
+            ),
+        )?;
+    }
     let shared = typesetter.fingerprint().to_vec();
     let published = census.meta.published;
 

@@ -293,4 +293,10 @@ fn shards_build_the_whole_plan_and_merge_into_one_manifest() {
     for (id, entry) in &a {
         assert_eq!(entry["sha256"], b[id]["sha256"], "{id}");
     }
+    let peers = |dir: &std::path::Path| std::fs::read(dir.join("out/peer-values.csv")).unwrap();
+    assert_eq!(
+        peers(whole.path()),
+        peers(sharded.path()),
+        "written once, by shard 1"
+    );
 }
