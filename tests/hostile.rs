@@ -12,6 +12,20 @@ fn csv_quote(text: &str) -> String {
     format!("\"{}\"", text.replace('"', "\"\""))
 }
 
+/// Writes the fixture as a 2024 census, builds every report and expects exit code 0.
+fn build_succeeds(fixture: &Fixture) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    fixture.write(&dir.path().join("2024"));
+    let out = census_reports(&["build", "--data", "2024", "--out", "out"], dir.path());
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    dir
+}
+
 fn pdf_text(path: &Path) -> String {
     let out = Command::new("pdftotext")
         .args([path.to_str().unwrap(), "-"])
@@ -55,15 +69,7 @@ fn hostile_names_print_literally_and_every_report_is_built() {
         "L01,Recovery voices,",
         &format!("L01,{long},"),
     );
-    let dir = tempfile::tempdir().unwrap();
-    fixture.write(&dir.path().join("2024"));
-    let out = census_reports(&["build", "--data", "2024", "--out", "out"], dir.path());
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let dir = build_succeeds(&fixture);
     let text = pdf_text(&dir.path().join("out/provider/P01.pdf"));
     assert!(text.contains(r#"#read("/etc/passwd")"#) && !text.contains("root:x:0:0"));
     let text = pdf_text(&dir.path().join("out/provider/P02.pdf"));
@@ -108,15 +114,7 @@ fn ids_that_look_like_paths_stay_inside_the_output_folder() {
                 .collect();
         }
     }
-    let dir = tempfile::tempdir().unwrap();
-    fixture.write(&dir.path().join("2024"));
-    let out = census_reports(&["build", "--data", "2024", "--out", "out"], dir.path());
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let dir = build_succeeds(&fixture);
     let out_dir = dir.path().join("out").canonicalize().unwrap();
     let everything = walk(dir.path());
     for path in &everything {
@@ -236,15 +234,7 @@ fn degenerate_censuses_still_build() {
             .map(|l| format!("{l}\n"))
             .collect();
     }
-    let dir = tempfile::tempdir().unwrap();
-    fixture.write(&dir.path().join("2024"));
-    let out = census_reports(&["build", "--data", "2024", "--out", "out"], dir.path());
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let dir = build_succeeds(&fixture);
     let manifest = std::fs::read_to_string(dir.path().join("out/manifest.json")).unwrap();
     assert!(
         manifest.contains("\"blocked\""),
