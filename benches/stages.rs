@@ -9,8 +9,8 @@ use census_reports::census::Date;
 use census_reports::metrics::mdt::Assumptions;
 use census_reports::metrics::Metrics;
 use census_reports::pipeline::{self, CensusRun};
-use census_reports::render::document::ReportContext;
 use census_reports::render::messages::Messages;
+use census_reports::render::model::ReportContext;
 use census_reports::render::typeset::Typesetter;
 use census_reports::render::{self, Issue, ReportKind, ReportPlan};
 use divan::Bencher;
@@ -47,6 +47,7 @@ fn context<'a>(
         census: run.census(),
         findings: &run.validation.findings,
         messages,
+        logo: None,
     }
 }
 
@@ -65,7 +66,7 @@ fn metrics(bencher: Bencher) {
     bencher.bench(|| run.metrics(&assumptions).expect("metrics"));
 }
 
-/// One report from its data document to PDF bytes: typeset and PDF/UA export.
+/// One report from its template data to PDF bytes: typeset and PDF/UA export.
 #[divan::bench(args = ["P0001", "E08000035", "england"], sample_count = 10)]
 fn typeset_and_export(bencher: Bencher, id: &str) {
     let run = sample();
@@ -82,6 +83,7 @@ fn typeset_and_export(bencher: Bencher, id: &str) {
         version: 1,
         date: Date::parse("2024-11-28").expect("a valid date"),
         changes: Vec::new(),
+        wording_only: false,
     };
     bencher
         .with_inputs(|| {
@@ -96,7 +98,7 @@ fn typeset_and_export(bencher: Bencher, id: &str) {
         });
 }
 
-/// The data document and charts of one provider report (no typesetting).
+/// The template data and charts of one provider report (no typesetting).
 #[divan::bench(sample_count = 20)]
 fn document_and_charts(bencher: Bencher) {
     let run = sample();

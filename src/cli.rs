@@ -1,11 +1,11 @@
 //! The command line: parses arguments and hands each command to the library stage that does
 //! the work. No logic lives here beyond choosing defaults and exit codes.
 
-use crate::batch::{self, BuildOptions};
+use crate::batch::{self, BuildRequest, BuildRun, RunError, Selection};
 use crate::census::Census;
 use crate::load::{self, LoadFailure};
 use crate::metrics::export::{self as metrics_export, Format};
-use crate::metrics::mdt::{self, Assumptions};
+use crate::metrics::mdt;
 use crate::metrics::EntityKind;
 use crate::pipeline;
 use crate::render::ReportKind;
@@ -68,7 +68,8 @@ pub enum Command {
         jobs: Option<usize>,
         #[arg(long)]
         assumptions: Option<PathBuf>,
-        /// Use the templates in this folder instead of the shipped ones.
+        /// Lay the templates in this folder over the shipped ones, file by file (`.typ`,
+        /// `.j2`, anything under `assets/`).
         #[arg(long)]
         templates: Option<PathBuf>,
         /// Rebuild every selected report, even those whose figures and PDF are unchanged.
@@ -85,6 +86,23 @@ pub enum Command {
         /// Write the run's stage timings to this file as JSON (for bench/run.sh).
         #[arg(long)]
         timings: Option<PathBuf>,
+    },
+    /// Write one report's template data, charts and the template set to a folder, so that
+    /// the typst CLI renders the same report (for editing templates).
+    TemplateData {
+        #[arg(long, default_value = DEFAULT_DATA)]
+        data: PathBuf,
+        /// The report's id: org_id, LA code, region slug or `england`.
+        #[arg(long)]
+        only: String,
+        /// The folder to write (created if missing).
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long)]
+        assumptions: Option<PathBuf>,
+        /// Lay these templates over the shipped ones, as `build --templates` does.
+        #[arg(long)]
+        templates: Option<PathBuf>,
     },
     /// Join the manifests and change logs written by `build --shard K/N` runs.
     MergeManifests {
@@ -159,23 +177,50 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             shard,
             timings,
         } => {
-            let issue_date = issue_date.map(|d| parse_issue_date(&d)).transpose()?;
             let request = BuildRequest {
-                kinds,
-                only,
-                jobs,
-                force,
-                issue_date,
-                shard,
-                timings,
-            };
-            run_build(
-                &data,
+                data,
                 out,
-                request,
-                assumptions.as_deref(),
-                templates.as_deref(),
-            )
+                selection: Selection { kinds, only, shard },
+                jobs,
+                assumptions,
+                templates,
+                force,
+                issue_date: issue_date.map(|d| parse_issue_date(&d)).transpose()?,
+                progress: true,
+            };
+            run_build(&request, timings.as_deref())
+        }
+        Command::TemplateData {
+            data,
+            only,
+            out,
+            assumptions,
+            templates,
+        } => {
+            let request = crate::preview::PreviewRequest {
+                data,
+                id: only,
+                out,
+                assumptions,
+                templates,
+            };
+            match crate::preview::write(&request) {
+                Ok(preview) => {
+                    println!(
+                        "wrote the template data, charts, templates and fonts of {} ({}) to {}",
+                        preview.id,
+                        preview.kind.code(),
+                        request.out.display()
+                    );
+                    println!(
+                        "render it with the typst CLI (0.15):\n  {}",
+                        preview.command()
+                    );
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(RunError::Unreadable(failure)) => Ok(report_unreadable(&failure)),
+                Err(err) => Err(err.into()),
+            }
         }
         Command::MergeManifests { out } => {
             let (shards, reports) = batch::merge_manifests(&out)?;
@@ -235,7 +280,7 @@ fn run_validate(
     };
     let previous = load_previous(data, previous, loaded.census.meta.year);
     let validation = validate::validate(&loaded, previous.as_ref());
-    let out = out.unwrap_or_else(|| default_out(&loaded.census).join("validation"));
+    let out = out.unwrap_or_else(|| batch::default_out(&loaded.census).join("validation"));
     validate::write_queries(&out, &loaded.census, &validation, bom)
         .with_context(|| format!("writing validation queries to {}", out.display()))?;
     let summary = Summary::of(&validation.findings);
@@ -246,11 +291,6 @@ fn run_validate(
     } else {
         ExitCode::SUCCESS
     })
-}
-
-/// `out/<year>` — where every output for a census year goes unless told otherwise.
-pub fn default_out(census: &Census) -> PathBuf {
-    PathBuf::from("out").join(census.meta.year.to_string())
 }
 
 fn report_unreadable(failure: &LoadFailure) -> ExitCode {
@@ -280,13 +320,6 @@ pub fn load_previous(data: &Path, given: Option<&Path>, year: u16) -> Option<Cen
     }
 }
 
-fn assumptions(path: Option<&Path>) -> anyhow::Result<Assumptions> {
-    Ok(match path {
-        Some(path) => Assumptions::from_file(path)?,
-        None => Assumptions::default_shipped(),
-    })
-}
-
 fn run_metrics(
     data: &Path,
     out: Option<PathBuf>,
@@ -294,7 +327,7 @@ fn run_metrics(
     bom: bool,
     assumptions_file: Option<&Path>,
 ) -> anyhow::Result<ExitCode> {
-    let assumptions = assumptions(assumptions_file)?;
+    let assumptions = batch::assumptions(assumptions_file)?;
     let run = match pipeline::open(data) {
         Ok(run) => run,
         Err(failure) => return Ok(report_unreadable(&failure)),
@@ -309,7 +342,8 @@ fn run_metrics(
         Format::Json => "json",
         Format::Parquet => "parquet",
     };
-    let out = out.unwrap_or_else(|| default_out(run.census()).join(format!("metrics.{extension}")));
+    let out = out
+        .unwrap_or_else(|| batch::default_out(run.census()).join(format!("metrics.{extension}")));
     let mut bytes = metrics_export::encode(&rows, format)?;
     if bom && format == Format::Csv {
         bytes = crate::export::with_bom(bytes);
@@ -339,7 +373,7 @@ fn run_mdt(
     data: &Path,
     assumptions_file: Option<&Path>,
 ) -> anyhow::Result<ExitCode> {
-    let assumptions = assumptions(assumptions_file)?;
+    let assumptions = batch::assumptions(assumptions_file)?;
     let run = match pipeline::open(data) {
         Ok(run) => run,
         Err(failure) => return Ok(report_unreadable(&failure)),
@@ -395,17 +429,6 @@ fn run_mdt(
     Ok(ExitCode::SUCCESS)
 }
 
-/// The build choices beyond the data, output and template paths.
-pub struct BuildRequest {
-    pub kinds: Vec<ReportKind>,
-    pub only: Vec<String>,
-    pub jobs: Option<usize>,
-    pub force: bool,
-    pub issue_date: Option<crate::census::Date>,
-    pub shard: Option<batch::Shard>,
-    pub timings: Option<PathBuf>,
-}
-
 fn parse_issue_date(text: &str) -> anyhow::Result<crate::census::Date> {
     if text == "today" {
         let days = std::time::SystemTime::now()
@@ -433,92 +456,42 @@ fn civil_from_days(days: i64) -> crate::census::Date {
     crate::census::Date { year, month, day }
 }
 
-fn run_build(
-    data: &Path,
-    out: Option<PathBuf>,
-    request: BuildRequest,
-    assumptions_file: Option<&Path>,
-    templates: Option<&Path>,
-) -> anyhow::Result<ExitCode> {
-    let BuildRequest {
-        kinds,
-        only,
-        jobs,
-        force,
-        issue_date,
-        shard,
-        timings,
-    } = request;
-    let started = std::time::Instant::now();
-    let assumptions = assumptions(assumptions_file)?;
-    let typesetter = batch::typesetter_from_dir(templates)?;
-    let assumptions_text = toml::to_string(&assumptions).unwrap_or_default();
-    let input_fingerprint = pipeline::input_fingerprint(
-        data,
-        &[typesetter.fingerprint(), assumptions_text.as_bytes()],
-    );
-    let planned_out = out
-        .clone()
-        .or_else(|| load::census_year(data).map(|y| PathBuf::from("out").join(y.to_string())));
-    if let Some(planned_out) = planned_out.filter(|_| !force && shard.is_none()) {
-        if let Some(unchanged) = batch::up_to_date(&planned_out, &input_fingerprint) {
-            if let Some(path) = &timings {
-                let json = serde_json::json!({
-                    "reports_built": 0, "reports_unchanged": unchanged, "reports_failed": 0, "jobs": 0,
-                    "wall_s": started.elapsed().as_secs_f64(), "load_s": 0.0, "validate_s": 0.0, "metrics_s": 0.0,
-                    "charts_and_document_s": 0.0, "typeset_s": 0.0, "pdf_export_s": 0.0, "write_s": 0.0,
-                });
-                crate::export::write_atomic(path, format!("{json}\n").as_bytes())?;
-            }
+fn run_build(request: &BuildRequest, timings: Option<&Path>) -> anyhow::Result<ExitCode> {
+    let run = match batch::run(request) {
+        Ok(run) => run,
+        Err(RunError::Unreadable(failure)) => return Ok(report_unreadable(&failure)),
+        Err(err) => return Err(err.into()),
+    };
+    if let Some(path) = timings {
+        let json = run.timings_json();
+        crate::export::write_atomic(path, format!("{json}\n").as_bytes())?;
+    }
+    let report = match run {
+        BuildRun::UpToDate { out, wall, .. } => {
             println!(
                 "nothing to rebuild: the inputs, templates and every report in {} are unchanged ({:.2} s)",
-                planned_out.display(),
-                started.elapsed().as_secs_f64()
+                out.display(),
+                wall.as_secs_f64()
             );
             return Ok(ExitCode::SUCCESS);
         }
-    }
-    let run = match pipeline::open(data) {
-        Ok(run) => run,
-        Err(failure) => return Ok(report_unreadable(&failure)),
+        BuildRun::Built(report) => report,
     };
-    for note in &run.notes {
+    for note in &report.notes {
         eprintln!("note: {note}");
     }
-    let clock = std::time::Instant::now();
-    let metrics = run.metrics(&assumptions)?;
-    let metrics_time = clock.elapsed();
-    let out = out.unwrap_or_else(|| default_out(run.census()));
-    let jobs = jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
-    let options = BuildOptions {
-        out: out.clone(),
-        kinds,
-        only,
-        jobs,
-        progress: true,
-        force,
-        issue_date,
-        shard,
-        input_fingerprint,
-    };
-    let summary = batch::build(
-        &metrics,
-        run.census(),
-        &run.validation.findings,
-        &run.validation.blocked,
-        &typesetter,
-        &options,
-    )?;
+    let summary = &report.summary;
     println!(
-        "{} report(s) rebuilt ({} reissued with changed figures), {} unchanged, {} failed, {} blocked by validation, in {:.1} s with {jobs} worker(s) ({:.1} s in all); manifest at {}",
+        "{} report(s) rebuilt ({} reissued with changed content), {} unchanged, {} failed, {} blocked by validation, in {:.1} s with {} worker(s) ({:.1} s in all); manifest at {}",
         summary.built,
         summary.reissued,
         summary.unchanged,
         summary.failed,
         summary.blocked,
         summary.elapsed.as_secs_f64(),
-        started.elapsed().as_secs_f64(),
-        out.display()
+        report.jobs,
+        report.wall.as_secs_f64(),
+        report.out.display()
     );
     let t = &summary.timings;
     println!(
@@ -530,28 +503,10 @@ fn run_build(
     );
     println!(
         "load {:.2} s, validate {:.2} s, metrics {:.2} s (all years present)",
-        run.load_time.as_secs_f64(),
-        run.validate_time.as_secs_f64(),
-        metrics_time.as_secs_f64()
+        report.load_time.as_secs_f64(),
+        report.validate_time.as_secs_f64(),
+        report.metrics_time.as_secs_f64()
     );
-    if let Some(path) = timings {
-        let t = &summary.timings;
-        let json = serde_json::json!({
-            "reports_built": summary.built,
-            "reports_unchanged": summary.unchanged,
-            "reports_failed": summary.failed,
-            "jobs": jobs,
-            "wall_s": started.elapsed().as_secs_f64(),
-            "load_s": run.load_time.as_secs_f64(),
-            "validate_s": run.validate_time.as_secs_f64(),
-            "metrics_s": metrics_time.as_secs_f64(),
-            "charts_and_document_s": t.document.as_secs_f64(),
-            "typeset_s": t.typeset.as_secs_f64(),
-            "pdf_export_s": t.pdf_export.as_secs_f64(),
-            "write_s": t.write.as_secs_f64(),
-        });
-        crate::export::write_atomic(&path, format!("{json}\n").as_bytes())?;
-    }
     for (id, error) in &summary.failures {
         eprintln!("failed: {id}: {error}");
     }

@@ -12,6 +12,7 @@ pub mod finding;
 pub mod load;
 pub mod metrics;
 pub mod pipeline;
+pub mod preview;
 pub mod reference;
 pub mod render;
 pub mod sample;

@@ -244,9 +244,7 @@ fn small_cells_are_suppressed() {
     assert_eq!(male.value, None);
     let l1 = m.current.unit(EntityKind::Lero, "L1").unwrap();
     assert!(
-        diversity::view(&l1.diversity, l1.totals.headcount)
-            .suppressed
-            .is_some(),
+        diversity::view(&l1.diversity, l1.totals.headcount).suppressed,
         "6 people: no breakdown"
     );
 }
@@ -263,10 +261,11 @@ fn trends_join_a_split_la_through_its_predecessor_with_a_note() {
             .collect::<Vec<_>>(),
         vec![(2023, "E10000006"), (2024, "E06000063")]
     );
-    assert!(trend.note.as_deref().unwrap().contains("Cumbria"));
+    let change = trend.boundary_change.as_ref().unwrap();
+    assert!(change.split && change.old_name == "Cumbria", "{change:?}");
     let p1 = &m.trends[&(EntityKind::Provider, "P1".to_string())];
     assert_eq!(p1.points.len(), 2);
-    assert!(p1.note.is_none());
+    assert!(p1.boundary_change.is_none());
     assert_eq!(m.history.len(), 1);
 }
 

@@ -14,8 +14,9 @@ pub type DiversityCounts = BTreeMap<(Dimension, &'static str), f64>;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DiversityView {
-    /// Why no breakdown is shown, when it is not.
-    pub suppressed: Option<String>,
+    /// True when the unit is too small for a breakdown (fewer than [`MIN_UNIT_HEADCOUNT`]
+    /// people): it could identify individuals.
+    pub suppressed: bool,
     pub dimensions: Vec<DimensionView>,
 }
 
@@ -47,9 +48,7 @@ impl Cell {
 pub fn view(counts: &DiversityCounts, headcount: f64) -> DiversityView {
     if headcount.round() < MIN_UNIT_HEADCOUNT {
         return DiversityView {
-            suppressed: Some(format!(
-                "Fewer than {MIN_UNIT_HEADCOUNT:.0} people work here, so no diversity breakdown is shown: it could identify individuals."
-            )),
+            suppressed: true,
             dimensions: Vec::new(),
         };
     }
@@ -71,7 +70,7 @@ pub fn view(counts: &DiversityCounts, headcount: f64) -> DiversityView {
         })
         .collect();
     DiversityView {
-        suppressed: None,
+        suppressed: false,
         dimensions,
     }
 }
@@ -127,7 +126,7 @@ mod tests {
             &counts(Dimension::Gender, &[("female", 5.0), ("male", 4.0)]),
             9.0,
         );
-        assert!(v.suppressed.is_some() && v.dimensions.is_empty());
+        assert!(v.suppressed && v.dimensions.is_empty());
     }
 
     #[test]

@@ -350,7 +350,20 @@ pub struct TrendPoint {
 pub struct Trend {
     pub points: Vec<TrendPoint>,
     /// Why an LA's earlier figures are for a different area or code.
-    pub note: Option<String>,
+    pub boundary_change: Option<BoundaryChange>,
+}
+
+/// An LA's 2023 reorganisation, through which its earlier figures are joined. The reports
+/// explain it in a generated sentence (`report-templates/messages/trend_note.j2`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BoundaryChange {
+    /// True when the LA was made from part of its predecessor (Cumbria's split); false
+    /// when the same area only took a new code.
+    pub split: bool,
+    pub old_code: String,
+    pub old_name: String,
+    pub new_code: String,
+    pub new_name: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -814,7 +827,7 @@ fn trends(now: &YearMetrics, earlier: &[YearMetrics]) -> BTreeMap<(EntityKind, S
     let mut out = BTreeMap::new();
     for ((kind, id), unit) in &now.units {
         let mut points = Vec::new();
-        let mut note = None;
+        let mut boundary_change = None;
         for past in earlier {
             if let Some(u) = past.unit(*kind, id) {
                 points.push(trend_point(past.year, u));
@@ -835,20 +848,22 @@ fn trends(now: &YearMetrics, earlier: &[YearMetrics]) -> BTreeMap<(EntityKind, S
                 .iter()
                 .filter(|c| c.old_code == change.old_code)
                 .count();
-            note = Some(if siblings > 1 {
-                format!(
-                    "{} was created in April 2023 from part of {} ({}); figures before then are for the whole of {} and are not directly comparable.",
-                    change.new_name, change.old_name, change.old_code, change.old_name
-                )
-            } else {
-                format!(
-                    "{} took a new code ({}) in April 2023; figures before then are recorded under its old code {}.",
-                    change.new_name, change.new_code, change.old_code
-                )
+            boundary_change = Some(BoundaryChange {
+                split: siblings > 1,
+                old_code: change.old_code.clone(),
+                old_name: change.old_name.clone(),
+                new_code: change.new_code.clone(),
+                new_name: change.new_name.clone(),
             });
         }
         points.push(trend_point(now.year, unit));
-        out.insert((*kind, id.clone()), Trend { points, note });
+        out.insert(
+            (*kind, id.clone()),
+            Trend {
+                points,
+                boundary_change,
+            },
+        );
     }
     out
 }

@@ -1,35 +1,10 @@
 //! Generated sentences: key messages and chart alternative text, written by the minijinja
-//! templates in `report-templates/messages/` from figures the document builder prepares.
+//! templates in `report-templates/messages/` (or an overlay's `.j2` files) from figures the
+//! model builder prepares.
 //! Their output is plain text that reaches Typst as data.
 
+use super::templates::TemplateSet;
 use minijinja::{Environment, Value};
-
-const TEMPLATES: [(&str, &str); 6] = [
-    (
-        "key_message",
-        include_str!("../../report-templates/messages/key_message.j2"),
-    ),
-    (
-        "peer_alt",
-        include_str!("../../report-templates/messages/peer_alt.j2"),
-    ),
-    (
-        "bars_alt",
-        include_str!("../../report-templates/messages/bars_alt.j2"),
-    ),
-    (
-        "trend_alt",
-        include_str!("../../report-templates/messages/trend_alt.j2"),
-    ),
-    (
-        "stacked_alt",
-        include_str!("../../report-templates/messages/stacked_alt.j2"),
-    ),
-    (
-        "hex_alt",
-        include_str!("../../report-templates/messages/hex_alt.j2"),
-    ),
-];
 
 /// The message templates, parsed once and shared by every report.
 pub struct Messages {
@@ -45,13 +20,19 @@ pub struct MessageError {
 }
 
 impl Messages {
+    /// The shipped message templates.
     pub fn new() -> Result<Messages, MessageError> {
+        Messages::from_set(&TemplateSet::shipped())
+    }
+
+    /// Every `.j2` file of a template set, by name (`peer_alt` for `messages/peer_alt.j2`).
+    pub fn from_set(set: &TemplateSet) -> Result<Messages, MessageError> {
         let mut env = Environment::new();
         // Output is plain text for Typst's data document, not HTML.
         env.set_auto_escape_callback(|_| minijinja::AutoEscape::None);
         env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
-        for (name, text) in TEMPLATES {
-            env.add_template(name, text)
+        for (name, text) in set.messages() {
+            env.add_template_owned(name.to_string(), text.to_string())
                 .map_err(|source| MessageError {
                     name: name.into(),
                     source,
@@ -87,17 +68,27 @@ mod tests {
         let text = m
             .render(
                 "key_message",
-                context! { subject => "Your", metric => "vacancy rate", value => "9.1%", quartile => 4, n => 360, peers => "providers", median => "7.2%", previous => "8.0%", previous_year => 2023, change => "up 1.1 points" },
+                context! { subject => "Your", metric => "vacancy rate", value => "9.1%", peers => context! { quartile => 4, n => 360, median => "7.2%" }, peer_group => "providers", previous => context! { year => 2023, display => "8.0%", direction => "up", change => "1.1" }, is_rate => true },
             )
             .unwrap();
-        assert_eq!(text, "Your vacancy rate is 9.1%, in the highest quarter of 360 providers (median 7.2%). In 2023 it was 8.0%, up 1.1 points.");
+        assert_eq!(text, "Your vacancy rate is 9.1%, in the highest quarter of 360 providers (median 7.2%). In 2023 it was 8.0%, up 1.1 percentage points.");
+        let text = m
+            .render(
+                "key_message",
+                context! { subject => "Leeds's", metric => "WTE in post", value => "35.1", peers => (), peer_group => "local authorities", previous => context! { year => 2023, display => "35.2", direction => "down", change => "0.1", change_pct => "0%" }, is_rate => false },
+            )
+            .unwrap();
+        assert_eq!(
+            text,
+            "Leeds's WTE in post is 35.1. In 2023 it was 35.2, down 0.1 (0%)."
+        );
     }
 
     #[test]
     fn data_in_a_message_is_not_run_as_a_template() {
         let m = Messages::new().unwrap();
         let text = m
-            .render("bars_alt", context! { measure => "{{ 7*7 }}", category_name => "role group", series => vec!["{% raw %}"], highlights => Vec::<String>::new() })
+            .render("bars_alt", context! { measure => "{{ 7*7 }}", category_name => "role group", series => vec!["{% raw %}"], highest => Vec::<String>::new() })
             .unwrap();
         assert!(
             text.contains("{{ 7*7 }}") && text.contains("{% raw %}"),
@@ -109,7 +100,7 @@ mod tests {
     fn peer_alt_text_names_the_position() {
         let m = Messages::new().unwrap();
         let text = m
-            .render("peer_alt", context! { metric => "WTE per 100,000 adults", n => 153, peers => "local authorities", you => "61.2", rank => 34, median => "48.0", q1 => "40.1", q3 => "55.3" })
+            .render("peer_alt", context! { metric => "WTE per 100,000 adults", n => 153, peers => "local authorities", you => "61.2", rank => 34, rank_ordinal => "34th", median => "48.0", q1 => "40.1", q3 => "55.3" })
             .unwrap();
         assert!(
             text.contains("153 local authorities")

@@ -1,18 +1,34 @@
-//! Stage 5: one report from the figures — its data document and charts (document.rs),
-//! generated sentences (messages.rs) and the typeset, tagged PDF (typeset.rs).
+//! Stage 5: one report from the figures — its template data and charts (model.rs), the
+//! generated sentences (messages.rs), the template set (templates.rs) and the typeset,
+//! tagged PDF (typeset.rs).
 
-pub mod document;
+pub mod format;
 pub mod messages;
+pub mod model;
+pub mod templates;
 pub mod typeset;
 
 use crate::charts::ChartError;
 use crate::export::file_stem;
-use document::{Rendered, ReportContext};
-use serde::Serialize;
+use crate::metrics::EntityKind;
+use model::{ChangeLine, Changes, Rendered, ReportContext};
+use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 use typeset::{TypesetError, Typesetter};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, clap::ValueEnum)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    clap::ValueEnum,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum ReportKind {
     Provider,
@@ -41,13 +57,22 @@ impl ReportKind {
         }
     }
 
-    pub fn label(self) -> &'static str {
+    /// The unit whose figures the report shows.
+    pub fn entity(self) -> EntityKind {
         match self {
-            ReportKind::Provider => "Provider report",
-            ReportKind::Lero => "Lived experience recovery organisation report",
-            ReportKind::La => "Local authority report",
-            ReportKind::Region => "Regional report",
-            ReportKind::National => "National report",
+            ReportKind::Provider => EntityKind::Provider,
+            ReportKind::Lero => EntityKind::Lero,
+            ReportKind::La => EntityKind::La,
+            ReportKind::Region => EntityKind::Region,
+            ReportKind::National => EntityKind::England,
+        }
+    }
+
+    /// The unit id behind a report id (the national report's unit is `england`).
+    pub fn unit_id(self, report_id: &str) -> &str {
+        match self {
+            ReportKind::National => "england",
+            _ => report_id,
         }
     }
 }
@@ -96,7 +121,7 @@ pub enum RenderError {
 /// Time spent in each stage of one or more reports.
 #[derive(Debug, Default, Clone, Copy, Serialize)]
 pub struct StageTimings {
-    /// Data document, charts and generated sentences.
+    /// Template data, charts and generated sentences.
     pub document: std::time::Duration,
     pub typeset: std::time::Duration,
     pub pdf_export: std::time::Duration,
@@ -115,17 +140,28 @@ impl StageTimings {
 /// A report's content before its version is known, with the fingerprint of what it shows.
 pub struct Prepared {
     pub rendered: Rendered,
-    /// SHA-256 (hex) of everything the report prints and the shared inputs (templates, fonts,
-    /// program version). The anonymous peer bars are left out: a report is reissued when a
-    /// figure it prints changes (its own values, ranks, quartiles, printed medians), not when
-    /// another participant's anonymous bar moves.
+    /// SHA-256 (hex) of the report's template data and the shared inputs (templates, fonts,
+    /// program version). The charts' anonymous peer bars are left out: a report is reissued
+    /// when a figure it prints changes (its own values, ranks, quartiles, printed medians),
+    /// not when another participant's anonymous bar moves.
     pub fingerprint: String,
     pub document_time: std::time::Duration,
+}
+
+/// A figure of the data companion: table id, row key and column key. Stable when templates
+/// are reworded.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct FigureKey {
+    pub table: String,
+    pub row: String,
+    pub column: String,
 }
 
 /// One figure that differs from the previous version of a report.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Change {
+    pub key: FigureKey,
+    /// The figure in words: "Workforce size against peers: Headcount, You".
     pub figure: String,
     pub old: String,
     pub new: String,
@@ -137,16 +173,8 @@ pub struct Issue {
     pub version: u32,
     pub date: crate::census::Date,
     pub changes: Vec<Change>,
-}
-
-impl Issue {
-    pub fn version_line(&self) -> String {
-        if self.version <= 1 {
-            format!("Version {}, issued {}", self.version, self.date.long())
-        } else {
-            format!("Version {}, reissued {}", self.version, self.date.long())
-        }
-    }
+    /// A reissue in which no figure changed: the templates (wording or layout) did.
+    pub wording_only: bool,
 }
 
 /// Most changes listed in a report's "What changed" section; changes.csv has them all.
@@ -159,23 +187,29 @@ pub struct Report {
     pub timings: StageTimings,
 }
 
-/// Builds the document for `plan` and fingerprints it.
+/// SHA-256 of bytes, as hex.
+pub fn sha256_hex(parts: &[&[u8]]) -> String {
+    use sha2::Digest;
+    let mut hasher = sha2::Sha256::new();
+    for part in parts {
+        hasher.update(part);
+    }
+    hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Builds the template data for `plan` and fingerprints it.
 pub fn prepare(
     ctx: &ReportContext,
     plan: &ReportPlan,
     shared: &[u8],
 ) -> Result<Prepared, RenderError> {
     let started = std::time::Instant::now();
-    let rendered = document::build(ctx, plan, "")?;
-    use sha2::Digest;
-    let mut hasher = sha2::Sha256::new();
-    hasher.update(shared);
-    hasher.update(serde_json::to_vec(&rendered.doc)?);
-    let fingerprint = hasher
-        .finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let rendered = model::build(ctx, plan)?;
+    let fingerprint = sha256_hex(&[shared, &serde_json::to_vec(&rendered.model)?]);
     Ok(Prepared {
         rendered,
         fingerprint,
@@ -183,7 +217,7 @@ pub fn prepare(
     })
 }
 
-/// Sets the version, lists what changed, and typesets the report.
+/// Sets the version and what changed, and typesets the report.
 pub fn finish(
     typesetter: &Typesetter,
     plan: &ReportPlan,
@@ -195,50 +229,10 @@ pub fn finish(
         document_time,
         ..
     } = prepared;
-    rendered.doc.meta.version_line = issue.version_line();
-    if issue.version > 1 {
-        let mut blocks = vec![document::Block::Text {
-            text: format!("This is version {} of this report. These figures differ from the previous version:", issue.version),
-        }];
-        if issue.changes.is_empty() {
-            blocks = vec![document::Block::Text { text: format!("This is version {} of this report. Its figures are unchanged; the report was reissued because its presentation changed.", issue.version) }];
-        } else {
-            let mut table = document::Table::new(
-                "What changed in this version",
-                &["Figure", "Previous", "Now"],
-            );
-            for change in issue.changes.iter().take(CHANGES_SHOWN) {
-                table.row(vec![
-                    change.figure.clone(),
-                    change.old.clone(),
-                    change.new.clone(),
-                ]);
-            }
-            blocks.push(document::Block::Table(table));
-            if issue.changes.len() > CHANGES_SHOWN {
-                blocks.push(document::Block::Note {
-                    text: format!(
-                        "{} further changes are listed in the census team's change log.",
-                        issue.changes.len() - CHANGES_SHOWN
-                    ),
-                });
-            }
-        }
-        let at = rendered
-            .doc
-            .sections
-            .iter()
-            .position(|s| s.heading.starts_with("Appendix"))
-            .unwrap_or(rendered.doc.sections.len());
-        rendered.doc.sections.insert(
-            at,
-            document::Section::new("What changed in this version", blocks),
-        );
-    }
-    document::number_blocks(&mut rendered.doc.sections);
-    let data = serde_json::to_vec(&rendered.doc)?;
+    issue.apply(&mut rendered.model);
+    let data = serde_json::to_vec(&rendered.model)?;
     let (pdf, [typeset, pdf_export]) =
-        typesetter.pdf_timed(plan.kind.code(), data, rendered.charts.clone(), issue.date)?;
+        typesetter.pdf_timed(plan.kind.code(), data, rendered.svgs.clone(), issue.date)?;
     let timings = StageTimings {
         document: document_time,
         typeset,
@@ -250,4 +244,63 @@ pub fn finish(
         rendered,
         timings,
     })
+}
+
+impl Issue {
+    /// Writes the version, its date and (for a reissue) what changed into the model.
+    pub fn apply(&self, model: &mut model::ReportModel) {
+        model.meta.version = self.version;
+        model.meta.issued = self.date.long();
+        model.changes = (self.version > 1).then(|| Changes {
+            version: self.version,
+            wording_only: self.wording_only,
+            figures: self
+                .changes
+                .iter()
+                .take(CHANGES_SHOWN)
+                .map(|c| ChangeLine {
+                    figure: c.figure.clone(),
+                    old: c.old.clone(),
+                    new: c.new.clone(),
+                })
+                .collect(),
+            more: self.changes.len().saturating_sub(CHANGES_SHOWN),
+        });
+    }
+}
+
+/// What presents every report of a build: the template set, the typesetter over its Typst
+/// files and assets, and its message templates.
+pub struct Templates {
+    pub set: templates::TemplateSet,
+    pub typesetter: Typesetter,
+    pub messages: messages::Messages,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum TemplatesError {
+    #[error(transparent)]
+    Set(#[from] templates::TemplateError),
+    #[error(transparent)]
+    Messages(#[from] messages::MessageError),
+}
+
+impl Templates {
+    /// The shipped templates, with `overlay`'s files laid over them when given.
+    pub fn load(overlay: Option<&std::path::Path>) -> Result<Templates, TemplatesError> {
+        Templates::from_set(templates::TemplateSet::load(overlay)?)
+    }
+
+    pub fn from_set(set: templates::TemplateSet) -> Result<Templates, TemplatesError> {
+        Ok(Templates {
+            typesetter: Typesetter::with_templates(&set),
+            messages: messages::Messages::from_set(&set)?,
+            set,
+        })
+    }
+
+    /// SHA-256 of the program version, every template file and the fonts.
+    pub fn fingerprint(&self) -> &[u8] {
+        self.typesetter.fingerprint()
+    }
 }

@@ -6,6 +6,7 @@
 //! same virtual paths (`/data.json`, `/charts/N.svg`), because typst interns file ids for
 //! the life of the process and runs out after 65,535 distinct paths.
 
+use super::templates::TemplateSet;
 use crate::census::Date;
 use std::collections::{BTreeMap, HashMap};
 use typst::diag::{FileError, FileResult, SourceDiagnostic};
@@ -17,36 +18,24 @@ use typst::{Library, LibraryExt, World, WorldExt};
 use typst_layout::PagedDocument;
 use typst_pdf::{PdfOptions, PdfStandard, PdfStandards, Timestamp};
 
-/// The templates, compiled into the program so a report never depends on the working folder.
-pub const TEMPLATES: [(&str, &str); 6] = [
-    ("/lib.typ", include_str!("../../report-templates/lib.typ")),
-    (
-        "/provider.typ",
-        include_str!("../../report-templates/provider.typ"),
-    ),
-    ("/lero.typ", include_str!("../../report-templates/lero.typ")),
-    ("/la.typ", include_str!("../../report-templates/la.typ")),
-    (
-        "/region.typ",
-        include_str!("../../report-templates/region.typ"),
-    ),
-    (
-        "/national.typ",
-        include_str!("../../report-templates/national.typ"),
-    ),
-];
-
 /// Open Sans for the text; DejaVu Sans as the fallback for scripts Open Sans lacks (Arabic,
 /// Hebrew, many symbols).
-pub const FONTS: [&[u8]; 7] = [
-    include_bytes!("../../fonts/OpenSans-Regular.ttf"),
-    include_bytes!("../../fonts/OpenSans-Italic.ttf"),
-    include_bytes!("../../fonts/OpenSans-Bold.ttf"),
-    include_bytes!("../../fonts/OpenSans-BoldItalic.ttf"),
-    include_bytes!("../../fonts/OpenSans-Semibold.ttf"),
-    include_bytes!("../../fonts/DejaVuSans.ttf"),
-    include_bytes!("../../fonts/DejaVuSans-Bold.ttf"),
-];
+macro_rules! fonts {
+    ($($name:literal),+ $(,)?) => {
+        [$(($name, include_bytes!(concat!("../../fonts/", $name)) as &[u8])),+]
+    };
+}
+
+/// The shipped fonts, by file name.
+pub const FONTS: [(&str, &[u8]); 7] = fonts!(
+    "OpenSans-Regular.ttf",
+    "OpenSans-Italic.ttf",
+    "OpenSans-Bold.ttf",
+    "OpenSans-BoldItalic.ttf",
+    "OpenSans-Semibold.ttf",
+    "DejaVuSans.ttf",
+    "DejaVuSans-Bold.ttf",
+);
 
 /// Shown in place of a character no shipped font can display (emoji, control characters):
 /// a tagged PDF may not contain text it cannot show. The data companion keeps the original.
@@ -54,8 +43,8 @@ pub const REPLACEMENT: char = '\u{FFFD}';
 
 /// A report longer than this is a template fault (a runaway loop), not a report.
 pub const MAX_PAGES: usize = 200;
-/// Charts a report may place, as `/charts/0.svg` … `/charts/{MAX_CHARTS-1}.svg`.
-pub const MAX_CHARTS: usize = 64;
+/// Charts one report may hold, as `/charts/<id>.svg`.
+pub const MAX_CHARTS: usize = 200;
 
 #[derive(Debug, thiserror::Error)]
 pub enum TypesetError {
@@ -77,9 +66,10 @@ pub struct Typesetter {
     book: LazyHash<FontBook>,
     fonts: Vec<Font>,
     sources: HashMap<FileId, Source>,
+    /// Every other file of the template set (assets), by id.
+    files: HashMap<FileId, Bytes>,
     entries: BTreeMap<String, FileId>,
     data_id: FileId,
-    chart_ids: Vec<FileId>,
     fingerprint: Vec<u8>,
 }
 
@@ -91,69 +81,62 @@ fn project_file(path: &str) -> FileId {
 impl Typesetter {
     /// The shipped templates and fonts.
     pub fn new() -> Typesetter {
-        let templates: Vec<(String, String)> = TEMPLATES
-            .iter()
-            .map(|(p, t)| (p.to_string(), t.to_string()))
-            .collect();
-        Typesetter::with_templates(&templates)
+        Typesetter::with_templates(&TemplateSet::shipped())
     }
 
-    /// Templates given as (virtual path, text): the tests use this to plant faulty ones.
-    pub fn with_templates(templates: &[(String, String)]) -> Typesetter {
+    /// A template set's Typst sources and assets, with the shipped fonts.
+    pub fn with_templates(set: &TemplateSet) -> Typesetter {
         let fonts: Vec<Font> = FONTS
             .iter()
-            .flat_map(|data| Font::iter(Bytes::new(*data)))
+            .flat_map(|(_, data)| Font::iter(Bytes::new(*data)))
             .collect();
         let book = FontBook::from_fonts(&fonts);
-        let mut sources = HashMap::new();
-        let mut entries = BTreeMap::new();
         let fingerprint = {
             use sha2::Digest;
             let mut hasher = sha2::Sha256::new();
             hasher.update(env!("CARGO_PKG_VERSION").as_bytes());
-            let mut sorted: Vec<&(String, String)> = templates.iter().collect();
-            sorted.sort();
-            for (path, text) in sorted {
-                hasher.update(path.as_bytes());
-                hasher.update((text.len() as u64).to_le_bytes());
-                hasher.update(text.as_bytes());
-            }
-            for font in FONTS {
+            hasher.update(set.fingerprint());
+            for (_, font) in FONTS {
                 hasher.update(font);
             }
             hasher.finalize().to_vec()
         };
-        for (path, text) in templates {
+        let mut sources = HashMap::new();
+        let mut files = HashMap::new();
+        let mut entries = BTreeMap::new();
+        for (path, bytes) in set.files() {
             let id = project_file(path);
-            sources.insert(id, Source::new(id, text.clone()));
-            entries.insert(
-                path.trim_start_matches('/')
-                    .trim_end_matches(".typ")
-                    .to_string(),
-                id,
-            );
+            match std::str::from_utf8(bytes) {
+                Ok(text) if path.ends_with(".typ") => {
+                    sources.insert(id, Source::new(id, text.to_string()));
+                    if !path[1..].contains('/') {
+                        entries.insert(path[1..].trim_end_matches(".typ").to_string(), id);
+                    }
+                }
+                _ => {
+                    files.insert(id, Bytes::new(bytes.to_vec()));
+                }
+            }
         }
         Typesetter {
             library: LazyHash::new(Library::builder().build()),
             book: LazyHash::new(book),
             fonts,
             sources,
+            files,
             entries,
             data_id: project_file("/data.json"),
             fingerprint,
-            chart_ids: (0..MAX_CHARTS)
-                .map(|i| project_file(&format!("/charts/{i}.svg")))
-                .collect(),
         }
     }
 
-    /// Compiles template `entry` (e.g. `provider`) over the data and charts, and exports a
-    /// tagged PDF/UA-1 document dated `date`.
+    /// Compiles template `entry` (e.g. `provider`) over the data and charts (SVG by chart id,
+    /// served at `/charts/<id>.svg`), and exports a tagged PDF/UA-1 document dated `date`.
     pub fn pdf(
         &self,
         entry: &str,
         data: Vec<u8>,
-        charts: Vec<String>,
+        charts: Vec<(String, String)>,
         date: Date,
     ) -> Result<Vec<u8>, TypesetError> {
         self.pdf_timed(entry, data, charts, date)
@@ -165,7 +148,7 @@ impl Typesetter {
         &self,
         entry: &str,
         data: Vec<u8>,
-        charts: Vec<String>,
+        charts: Vec<(String, String)>,
         date: Date,
     ) -> Result<(Vec<u8>, [std::time::Duration; 2]), TypesetError> {
         let started = std::time::Instant::now();
@@ -182,7 +165,12 @@ impl Typesetter {
             data: Bytes::new(self.displayable(data)),
             charts: charts
                 .into_iter()
-                .map(|svg| Bytes::new(svg.into_bytes()))
+                .map(|(id, svg)| {
+                    (
+                        project_file(&format!("/charts/{}.svg", crate::export::file_stem(&id))),
+                        Bytes::new(svg.into_bytes()),
+                    )
+                })
                 .collect(),
             today: Datetime::from_ymd(date.year, date.month, date.day),
         };
@@ -239,9 +227,9 @@ impl Typesetter {
         self.fonts.iter().any(|f| f.info().coverage.contains(code))
     }
 
-    /// The data document with every character the fonts cannot show replaced. JSON escapes
+    /// The template data with every character the fonts cannot show replaced. JSON escapes
     /// control characters, so the strings are checked after decoding.
-    fn displayable(&self, data: Vec<u8>) -> Vec<u8> {
+    pub fn displayable(&self, data: Vec<u8>) -> Vec<u8> {
         // Plain ASCII without escaped control characters needs no check.
         if data.is_ascii() && !data.windows(4).any(|w| w == b"\\u00") {
             return data;
@@ -300,18 +288,28 @@ fn describe(world: &ReportWorld, errors: &[SourceDiagnostic]) -> String {
             let source = world.source(id).ok()?;
             let range = world.range(error.span)?;
             let (line, column) = source.lines().byte_to_line_column(range.start)?;
-            Some(format!(
-                "{}:{}:{}",
-                id.vpath().get_without_slash(),
-                line + 1,
-                column + 1
+            let text = source
+                .text()
+                .lines()
+                .nth(line)
+                .unwrap_or_default()
+                .trim_end();
+            Some((
+                format!(
+                    "{}:{}:{}",
+                    id.vpath().get_without_slash(),
+                    line + 1,
+                    column + 1
+                ),
+                format!(
+                    "\n    {:>4} | {text}\n         | {:>column$}^",
+                    line + 1,
+                    ""
+                ),
             ))
         });
-        out.push(format!(
-            "{}: {}",
-            place.unwrap_or_else(|| "(no location)".into()),
-            error.message
-        ));
+        let (place, excerpt) = place.unwrap_or_else(|| ("(no location)".into(), String::new()));
+        out.push(format!("{place}: {}{excerpt}", error.message));
     }
     out.join("\n")
 }
@@ -321,7 +319,7 @@ pub struct ReportWorld<'a> {
     base: &'a Typesetter,
     main: FileId,
     data: Bytes,
-    charts: Vec<Bytes>,
+    charts: HashMap<FileId, Bytes>,
     today: Option<Datetime>,
 }
 
@@ -350,10 +348,11 @@ impl World for ReportWorld<'_> {
         if id == self.base.data_id {
             return Ok(self.data.clone());
         }
-        if let Some(i) = self.base.chart_ids.iter().position(|c| *c == id) {
-            if let Some(chart) = self.charts.get(i) {
-                return Ok(chart.clone());
-            }
+        if let Some(chart) = self.charts.get(&id) {
+            return Ok(chart.clone());
+        }
+        if let Some(file) = self.base.files.get(&id) {
+            return Ok(file.clone());
         }
         if let Some(source) = self.base.sources.get(&id) {
             return Ok(Bytes::from_string(source.text().to_string()));
@@ -386,8 +385,9 @@ mod tests {
     use super::*;
 
     fn compile(main: &str) -> Result<Vec<u8>, TypesetError> {
-        let typesetter =
-            Typesetter::with_templates(&[("/provider.typ".to_string(), main.to_string())]);
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("provider.typ"), main).unwrap();
+        let typesetter = Typesetter::with_templates(&TemplateSet::load(Some(dir.path())).unwrap());
         let date = Date::parse("2024-11-28").unwrap();
         typesetter.pdf("provider", b"{}".to_vec(), Vec::new(), date)
     }
@@ -411,6 +411,15 @@ mod tests {
             let err = compile(&format!("{PREAMBLE}#read(\"{path}\")")).unwrap_err();
             assert!(matches!(err, TypesetError::Template(_)), "{path}: {err}");
         }
+    }
+
+    #[test]
+    fn a_template_error_names_file_line_column_and_shows_the_line() {
+        let err = compile(&format!("{PREAMBLE}Hello\n#let x = (1 +)\n"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("provider.typ:4:"), "{err}");
+        assert!(err.contains("   4 | #let x = (1 +)"), "{err}");
     }
 
     #[test]

@@ -1,0 +1,218 @@
+//! `manifest.json`: one entry per report (path, SHA-256, fingerprint, version, status). One
+//! reader and one writer, used by the build and by `merge-manifests`.
+
+use super::companion::{self, ChangeRow};
+use super::BatchError;
+use crate::export::write_atomic;
+use crate::render::{ReportKind, ReportPlan};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+pub const MANIFEST_FILE: &str = "manifest.json";
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Built,
+    Failed,
+    Blocked,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ManifestEntry {
+    pub id: String,
+    pub kind: ReportKind,
+    pub title: String,
+    /// Relative to the manifest's folder; empty when no PDF was written.
+    pub path: String,
+    pub data_path: String,
+    /// SHA-256 of the PDF.
+    pub sha256: String,
+    /// SHA-256 of everything the report shows (template data, templates, fonts, program
+    /// version).
+    pub fingerprint: String,
+    pub version: u32,
+    /// The date the current version was issued (YYYY-MM-DD).
+    #[serde(default)]
+    pub issued: String,
+    pub status: Status,
+    pub error: Option<String>,
+}
+
+impl ManifestEntry {
+    /// The entry of a report that could not be written, keeping the version it had.
+    pub fn failed(plan: &ReportPlan, before: Option<&ManifestEntry>, message: String) -> Self {
+        ManifestEntry {
+            id: plan.id.clone(),
+            kind: plan.kind,
+            title: plan.title.clone(),
+            path: String::new(),
+            data_path: String::new(),
+            sha256: String::new(),
+            fingerprint: String::new(),
+            version: before.map_or(0, |b| b.version),
+            issued: before.map(|b| b.issued.clone()).unwrap_or_default(),
+            status: Status::Failed,
+            error: Some(message),
+        }
+    }
+
+    pub fn key(&self) -> EntryKey {
+        (self.kind, self.id.clone())
+    }
+}
+
+/// A report's place in the manifest: its kind and id.
+pub type EntryKey = (ReportKind, String);
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Manifest {
+    pub year: u16,
+    pub program_version: String,
+    /// SHA-256 of every input (census folders, templates, fonts, assumptions, program) of the
+    /// last complete build; empty after a partial one. Equal inputs and intact PDFs mean
+    /// there is nothing to rebuild.
+    #[serde(default)]
+    pub input_fingerprint: String,
+    pub reports: Vec<ManifestEntry>,
+}
+
+impl Manifest {
+    /// A manifest of these entries, in report-kind then id order.
+    pub fn new(
+        year: u16,
+        input_fingerprint: String,
+        entries: BTreeMap<EntryKey, ManifestEntry>,
+    ) -> Manifest {
+        // BTreeMap order is ReportKind's declaration order, then id.
+        Manifest {
+            year,
+            program_version: env!("CARGO_PKG_VERSION").into(),
+            input_fingerprint,
+            reports: entries.into_values().collect(),
+        }
+    }
+
+    /// The manifest at `path`; None when there is no file.
+    pub fn read(path: &Path) -> Result<Option<Manifest>, BatchError> {
+        let bytes = match std::fs::read(path) {
+            Ok(bytes) => bytes,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => {
+                return Err(BatchError::Previous {
+                    path: path.display().to_string(),
+                    message: e.to_string(),
+                })
+            }
+        };
+        serde_json::from_slice(&bytes)
+            .map(Some)
+            .map_err(|e| BatchError::Previous {
+                path: path.display().to_string(),
+                message: e.to_string(),
+            })
+    }
+
+    pub fn write(&self, path: &Path) -> Result<(), BatchError> {
+        let mut json = serde_json::to_vec_pretty(self)?;
+        json.push(b'\n');
+        write_atomic(path, &json)?;
+        Ok(())
+    }
+
+    pub fn entries(self) -> BTreeMap<EntryKey, ManifestEntry> {
+        self.reports.into_iter().map(|e| (e.key(), e)).collect()
+    }
+}
+
+/// Joins the manifests (and change logs) written by `build --shard K/N` into
+/// `manifest.json` and `changes.csv` in `dir`. Returns (shards, reports).
+pub fn merge_manifests(dir: &Path) -> Result<(usize, usize), BatchError> {
+    let mut shard_files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(|e| BatchError::Previous {
+            path: dir.display().to_string(),
+            message: e.to_string(),
+        })?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("manifest.shard-") && n.ends_with(".json"))
+        })
+        .collect();
+    shard_files.sort();
+    let mut year = 0;
+    let mut entries = BTreeMap::new();
+    if let Some(manifest) = Manifest::read(&dir.join(MANIFEST_FILE))? {
+        year = manifest.year;
+        entries = manifest.entries();
+    }
+    let mut change_rows = companion::read_change_rows(&dir.join(companion::CHANGES_FILE))?;
+    for file in &shard_files {
+        let Some(manifest) = Manifest::read(file)? else {
+            continue;
+        };
+        year = manifest.year;
+        for entry in manifest.reports {
+            // A shard's own reports win over what other shards carried over from before.
+            let newer = entries.get(&entry.key()).is_none_or(|e: &ManifestEntry| {
+                e.version < entry.version || e.status != Status::Built
+            });
+            if newer {
+                entries.insert(entry.key(), entry);
+            }
+        }
+        let changes = file.with_file_name(
+            file.file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or_default()
+                .replace("manifest.", "changes.")
+                .replace(".json", ".csv"),
+        );
+        change_rows.extend(companion::read_change_rows(&changes)?);
+    }
+    let count = entries.len();
+    companion::write_change_rows(&dir.join(companion::CHANGES_FILE), change_rows)?;
+    Manifest::new(year, String::new(), entries).write(&dir.join(MANIFEST_FILE))?;
+    Ok((shard_files.len(), count))
+}
+
+/// When the last complete build into `out` had these inputs and every PDF and data
+/// companion it recorded is still on disk unaltered, the number of reports it holds: there
+/// is nothing to rebuild. None otherwise.
+pub fn up_to_date(out: &Path, input_fingerprint: &str) -> Option<usize> {
+    let manifest = Manifest::read(&out.join(MANIFEST_FILE)).ok()??;
+    let intact = !manifest.input_fingerprint.is_empty()
+        && manifest.input_fingerprint == input_fingerprint
+        && manifest.reports.iter().all(|e| match e.status {
+            Status::Built => {
+                companion::has_content(&out.join(&e.data_path))
+                    && sha256_file(&out.join(&e.path)).as_deref() == Some(e.sha256.as_str())
+            }
+            Status::Blocked => true,
+            Status::Failed => false,
+        });
+    intact.then(|| {
+        manifest
+            .reports
+            .iter()
+            .filter(|e| e.status == Status::Built)
+            .count()
+    })
+}
+
+pub fn sha256_file(path: &Path) -> Option<String> {
+    std::fs::read(path)
+        .ok()
+        .map(|bytes| crate::render::sha256_hex(&[&bytes]))
+}
+
+/// The rows of `rows` for other reports or versions than `entry`'s, with `entry`'s own.
+pub fn replace_rows(rows: &mut Vec<ChangeRow>, entry: &ManifestEntry, new: Vec<ChangeRow>) {
+    rows.retain(|r| {
+        !(r.report_id == entry.id && r.kind == entry.kind && r.version == entry.version)
+    });
+    rows.extend(new);
+}

@@ -1,0 +1,395 @@
+//! Stage 6: plan every report of a census year (plan.rs), build them on worker threads
+//! (workers.rs), write each PDF and data companion atomically with the change log
+//! (companion.rs), and record the outcome of each in `manifest.json` (manifest.rs).
+//!
+//! [`run`] is the whole `build` command: load, validate, metrics, then [`build`]; the CLI
+//! only parses its arguments and prints what it returns.
+
+pub mod companion;
+pub mod manifest;
+pub mod plan;
+mod workers;
+
+pub use manifest::{merge_manifests, up_to_date, Manifest, ManifestEntry, Status};
+pub use plan::{Selection, Shard};
+
+use crate::census::{Census, Date};
+use crate::export::{csv_bytes, write_atomic, WriteError};
+use crate::finding::Finding;
+use crate::load::LoadFailure;
+use crate::metrics::mdt::{Assumptions, AssumptionsError};
+use crate::metrics::{Metrics, MetricsError};
+use crate::pipeline;
+use crate::render::model::ReportContext;
+use crate::render::{Templates, TemplatesError};
+use companion::{ChangeRow, CHANGES_FILE, PEERS_FILE};
+use manifest::MANIFEST_FILE;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+use workers::{Outcome, Previous};
+
+#[derive(Debug, Clone)]
+pub struct BuildOptions {
+    pub out: PathBuf,
+    pub selection: Selection,
+    pub jobs: usize,
+    /// Show a progress bar (when stderr is a terminal) or plain progress lines.
+    pub progress: bool,
+    /// Rebuild every selected report even when its fingerprint and PDF are unchanged.
+    pub force: bool,
+    /// The date a reissued version carries (default: the census published date).
+    pub issue_date: Option<Date>,
+    /// See [`Manifest::input_fingerprint`].
+    pub input_fingerprint: String,
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct BuildSummary {
+    /// Reports typeset and written in this run.
+    pub built: usize,
+    /// Of those, reports whose content changed and got a new version.
+    pub reissued: usize,
+    /// Reports whose fingerprint and PDF were already up to date (files untouched).
+    pub unchanged: usize,
+    pub failed: usize,
+    pub blocked: usize,
+    pub elapsed: Duration,
+    pub failures: Vec<(String, String)>,
+    /// Summed over every report and worker (CPU time, not wall time).
+    pub timings: crate::render::StageTimings,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum BatchError {
+    #[error(transparent)]
+    Write(#[from] WriteError),
+    #[error("serialising the manifest: {0}")]
+    Json(#[from] serde_json::Error),
+    #[error("cannot read {path}: {message}")]
+    Previous { path: String, message: String },
+}
+
+/// Builds the planned reports into `options.out`, rebuilding only what changed.
+pub fn build(
+    metrics: &Metrics,
+    census: &Census,
+    findings: &[Finding],
+    blocked: &BTreeSet<String>,
+    templates: &Templates,
+    options: &BuildOptions,
+) -> Result<BuildSummary, BatchError> {
+    let started = Instant::now();
+    let ctx = ReportContext {
+        metrics,
+        census,
+        findings,
+        messages: &templates.messages,
+        logo: templates.set.logo().map(str::to_string),
+    };
+    let plan = plan::plan(metrics, census, blocked, &options.selection);
+    let shard = options.selection.shard;
+    let previous = read_previous(&options.out, shard)?;
+    remove_stale_temporaries(&options.out);
+    // The same for every shard: the first writes it, so that shards sharing one folder never
+    // write the same file at once.
+    if Shard::is_first(shard) {
+        write_atomic(
+            &options.out.join(PEERS_FILE),
+            &csv_bytes(
+                &["peer_group", "measure", "position", "value"],
+                &crate::render::model::peer_values(&metrics.current),
+            ),
+        )?;
+    }
+    let job = workers::Job {
+        ctx: &ctx,
+        typesetter: &templates.typesetter,
+        previous: &previous,
+        shared: templates.fingerprint(),
+        published: census.meta.published,
+        options,
+    };
+    let (outcomes, write_errors) = workers::run(&job, &plan.reports);
+
+    let mut summary = BuildSummary::default();
+    let mut entries = previous.entries;
+    let mut change_rows: Vec<ChangeRow> = previous.changes.into_values().flatten().collect();
+    for outcome in outcomes {
+        let entry = match outcome {
+            Outcome::Unchanged(entry) => {
+                summary.unchanged += 1;
+                entry
+            }
+            Outcome::Built {
+                entry,
+                changes,
+                reissued,
+                timings,
+            } => {
+                summary.built += 1;
+                summary.reissued += usize::from(reissued);
+                summary.timings.add(&timings);
+                manifest::replace_rows(&mut change_rows, &entry, changes);
+                entry
+            }
+            Outcome::Failed(entry) => {
+                summary.failed += 1;
+                summary
+                    .failures
+                    .push((entry.id.clone(), entry.error.clone().unwrap_or_default()));
+                entry
+            }
+        };
+        entries.insert(entry.key(), entry);
+    }
+    for plan in &plan.blocked {
+        summary.blocked += 1;
+        let before = entries.get(&(plan.kind, plan.id.clone()));
+        let entry = ManifestEntry {
+            status: Status::Blocked,
+            error: Some("validation errors: see validation/queries".into()),
+            ..ManifestEntry::failed(plan, before, String::new())
+        };
+        entries.insert(entry.key(), entry);
+    }
+    // A report that is neither planned nor blocked any more (an organisation that left)
+    // keeps its last entry; one now blocked loses its built status above.
+    let complete = options.selection.is_everything() && summary.failed == 0;
+    let manifest = Manifest::new(
+        census.meta.year,
+        if complete {
+            options.input_fingerprint.clone()
+        } else {
+            String::new()
+        },
+        entries,
+    );
+    let (manifest_name, changes_name) = match shard {
+        Some(shard) => (shard.manifest_name(), shard.changes_name()),
+        None => (MANIFEST_FILE.to_string(), CHANGES_FILE.to_string()),
+    };
+    companion::write_change_rows(&options.out.join(changes_name), change_rows)?;
+    manifest.write(&options.out.join(manifest_name))?;
+    if let Some(err) = write_errors.into_iter().next() {
+        return Err(err.into());
+    }
+    summary.elapsed = started.elapsed();
+    Ok(summary)
+}
+
+/// What a previous build left in the output folder (for a shard, its own files too).
+fn read_previous(out: &Path, shard: Option<Shard>) -> Result<Previous, BatchError> {
+    let mut entries = BTreeMap::new();
+    let mut names = vec![MANIFEST_FILE.to_string()];
+    let mut change_files = vec![CHANGES_FILE.to_string()];
+    if let Some(shard) = shard {
+        names.push(shard.manifest_name());
+        change_files.push(shard.changes_name());
+    }
+    for name in names {
+        if let Some(manifest) = Manifest::read(&out.join(name))? {
+            entries.extend(manifest.entries());
+        }
+    }
+    let mut changes: BTreeMap<_, Vec<ChangeRow>> = BTreeMap::new();
+    for name in change_files {
+        for row in companion::read_change_rows(&out.join(name))? {
+            let key = ((row.kind, row.report_id.clone()), row.version);
+            let rows = changes.entry(key).or_default();
+            if !rows.contains(&row) {
+                rows.push(row);
+            }
+        }
+    }
+    Ok(Previous { entries, changes })
+}
+
+/// Temporary files an interrupted build left behind (never a finished output).
+fn remove_stale_temporaries(out: &Path) {
+    let mut folders = vec![out.to_path_buf()];
+    while let Some(folder) = folders.pop() {
+        for entry in std::fs::read_dir(&folder).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                folders.push(path);
+            } else if path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.contains(".tmp"))
+            {
+                let _ = std::fs::remove_file(&path);
+            }
+        }
+    }
+}
+
+// ---- the `build` command ----------------------------------------------------------------
+
+/// Everything `census-reports build` is asked to do.
+#[derive(Debug, Clone)]
+pub struct BuildRequest {
+    pub data: PathBuf,
+    /// Output folder (default: out/<year>).
+    pub out: Option<PathBuf>,
+    pub selection: Selection,
+    /// Worker threads (default: one per core).
+    pub jobs: Option<usize>,
+    pub assumptions: Option<PathBuf>,
+    /// A folder laid over the shipped templates.
+    pub templates: Option<PathBuf>,
+    pub force: bool,
+    pub issue_date: Option<Date>,
+    pub progress: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// The census folder could not be read at all.
+    #[error("{0}")]
+    Unreadable(LoadFailure),
+    #[error(transparent)]
+    Templates(#[from] TemplatesError),
+    #[error(transparent)]
+    Assumptions(#[from] AssumptionsError),
+    #[error(transparent)]
+    Metrics(#[from] MetricsError),
+    #[error(transparent)]
+    Batch(#[from] BatchError),
+    #[error("no report has the id '{0}' (an org_id, LA code, region slug or `england`; blocked organisations have none)")]
+    NoReport(String),
+    #[error(transparent)]
+    Render(crate::render::RenderError),
+}
+
+/// What a `build` run did.
+#[derive(Debug)]
+pub enum BuildRun {
+    /// The inputs, templates and every report were unchanged: nothing was loaded or written.
+    UpToDate {
+        out: PathBuf,
+        reports: usize,
+        wall: Duration,
+    },
+    Built(Box<BuildReport>),
+}
+
+#[derive(Debug)]
+pub struct BuildReport {
+    pub out: PathBuf,
+    pub summary: BuildSummary,
+    pub jobs: usize,
+    /// Earlier-year folders that could not be read.
+    pub notes: Vec<String>,
+    pub load_time: Duration,
+    pub validate_time: Duration,
+    pub metrics_time: Duration,
+    pub wall: Duration,
+}
+
+impl BuildRun {
+    /// The run's stage timings as JSON (for `--timings` and bench/run.sh).
+    pub fn timings_json(&self) -> serde_json::Value {
+        match self {
+            BuildRun::UpToDate { reports, wall, .. } => serde_json::json!({
+                "reports_built": 0, "reports_unchanged": reports, "reports_failed": 0, "jobs": 0,
+                "wall_s": wall.as_secs_f64(), "load_s": 0.0, "validate_s": 0.0, "metrics_s": 0.0,
+                "charts_and_document_s": 0.0, "typeset_s": 0.0, "pdf_export_s": 0.0, "write_s": 0.0,
+            }),
+            BuildRun::Built(r) => {
+                let t = &r.summary.timings;
+                serde_json::json!({
+                    "reports_built": r.summary.built,
+                    "reports_unchanged": r.summary.unchanged,
+                    "reports_failed": r.summary.failed,
+                    "jobs": r.jobs,
+                    "wall_s": r.wall.as_secs_f64(),
+                    "load_s": r.load_time.as_secs_f64(),
+                    "validate_s": r.validate_time.as_secs_f64(),
+                    "metrics_s": r.metrics_time.as_secs_f64(),
+                    "charts_and_document_s": t.document.as_secs_f64(),
+                    "typeset_s": t.typeset.as_secs_f64(),
+                    "pdf_export_s": t.pdf_export.as_secs_f64(),
+                    "write_s": t.write.as_secs_f64(),
+                })
+            }
+        }
+    }
+}
+
+/// `out/<year>` — where every output for a census year goes unless told otherwise.
+pub fn default_out(census: &Census) -> PathBuf {
+    PathBuf::from("out").join(census.meta.year.to_string())
+}
+
+/// The MDT assumptions in `path`, or the shipped illustrative ones.
+pub fn assumptions(path: Option<&Path>) -> Result<Assumptions, AssumptionsError> {
+    Ok(match path {
+        Some(path) => Assumptions::from_file(path)?,
+        None => Assumptions::default_shipped(),
+    })
+}
+
+/// The whole `build` command: checks whether anything changed, then loads, validates,
+/// computes the figures and builds the reports.
+pub fn run(request: &BuildRequest) -> Result<BuildRun, RunError> {
+    let started = Instant::now();
+    let assumptions = assumptions(request.assumptions.as_deref())?;
+    let templates = Templates::load(request.templates.as_deref())?;
+    let assumptions_text = toml::to_string(&assumptions).unwrap_or_default();
+    let input_fingerprint = pipeline::input_fingerprint(
+        &request.data,
+        &[templates.fingerprint(), assumptions_text.as_bytes()],
+    );
+    let planned_out = request.out.clone().or_else(|| {
+        crate::load::census_year(&request.data).map(|y| PathBuf::from("out").join(y.to_string()))
+    });
+    let may_skip = !request.force && request.selection.shard.is_none();
+    if let Some(out) = planned_out.filter(|_| may_skip) {
+        if let Some(reports) = up_to_date(&out, &input_fingerprint) {
+            return Ok(BuildRun::UpToDate {
+                out,
+                reports,
+                wall: started.elapsed(),
+            });
+        }
+    }
+    let run = pipeline::open(&request.data).map_err(RunError::Unreadable)?;
+    let clock = Instant::now();
+    let metrics = run.metrics(&assumptions)?;
+    let metrics_time = clock.elapsed();
+    let out = request
+        .out
+        .clone()
+        .unwrap_or_else(|| default_out(run.census()));
+    let jobs = request
+        .jobs
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
+    let options = BuildOptions {
+        out: out.clone(),
+        selection: request.selection.clone(),
+        jobs,
+        progress: request.progress,
+        force: request.force,
+        issue_date: request.issue_date,
+        input_fingerprint,
+    };
+    let summary = build(
+        &metrics,
+        run.census(),
+        &run.validation.findings,
+        &run.validation.blocked,
+        &templates,
+        &options,
+    )?;
+    Ok(BuildRun::Built(Box::new(BuildReport {
+        out,
+        summary,
+        jobs,
+        notes: run.notes.clone(),
+        load_time: run.load_time,
+        validate_time: run.validate_time,
+        metrics_time,
+        wall: started.elapsed(),
+    })))
+}

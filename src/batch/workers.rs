@@ -1,0 +1,237 @@
+//! The report loop: scoped worker threads take the next report from an atomic counter, with
+//! rayon left to typst's own parallel work (running reports inside a rayon pool nests
+//! typst's waits on one stack until it overflows; see NOTES-typst.md). A panic in one
+//! report is caught and recorded; every other report is still written.
+
+use super::companion::{self, ChangeRow};
+use super::manifest::{sha256_file, EntryKey, ManifestEntry, Status};
+use super::BuildOptions;
+use crate::census::Date;
+use crate::export::{write_checked_later, WriteError};
+use crate::render::model::ReportContext;
+use crate::render::typeset::Typesetter;
+use crate::render::{self, Change, Issue, ReportPlan, StageTimings};
+use std::collections::BTreeMap;
+use std::io::IsTerminal;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+/// Typst's memo cache grows with every report; it is cleared this often (in reports).
+const EVICT_EVERY: usize = 10;
+/// Worker stack: typst and PDF export recurse deeply on large documents.
+const WORKER_STACK: usize = 64 * 1024 * 1024;
+
+/// What the previous build left for a report to be compared with.
+pub struct Previous {
+    pub entries: BTreeMap<EntryKey, ManifestEntry>,
+    /// (kind, id, version) → the change log rows of that version.
+    pub changes: BTreeMap<(EntryKey, u32), Vec<ChangeRow>>,
+}
+
+pub enum Outcome {
+    Unchanged(ManifestEntry),
+    Built {
+        entry: ManifestEntry,
+        changes: Vec<ChangeRow>,
+        reissued: bool,
+        timings: StageTimings,
+    },
+    Failed(ManifestEntry),
+}
+
+/// Everything a worker needs, shared by all of them.
+pub struct Job<'a> {
+    pub ctx: &'a ReportContext<'a>,
+    pub typesetter: &'a Typesetter,
+    pub previous: &'a Previous,
+    /// The fingerprint of what every report shares (templates, fonts, program).
+    pub shared: &'a [u8],
+    pub published: Date,
+    pub options: &'a BuildOptions,
+}
+
+/// Builds `plans` on `options.jobs` workers; returns each report's outcome and the first
+/// write errors.
+pub fn run(job: &Job, plans: &[ReportPlan]) -> (Vec<Outcome>, Vec<WriteError>) {
+    let progress = progress_bar(plans.len(), job.options.progress);
+    let next = AtomicUsize::new(0);
+    let done = AtomicUsize::new(0);
+    let outcomes: Mutex<Vec<Outcome>> = Mutex::new(Vec::new());
+    let write_errors: Mutex<Vec<WriteError>> = Mutex::new(Vec::new());
+    let jobs = job.options.jobs.clamp(1, plans.len().max(1));
+    std::thread::scope(|scope| {
+        for _ in 0..jobs {
+            let worker = || loop {
+                let i = next.fetch_add(1, Ordering::SeqCst);
+                let Some(plan) = plans.get(i) else { break };
+                let outcome = one(job, plan, &write_errors);
+                outcomes
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .push(outcome);
+                let finished = done.fetch_add(1, Ordering::SeqCst) + 1;
+                if finished.is_multiple_of(EVICT_EVERY) {
+                    typst::comemo::evict(0);
+                }
+                progress.inc(1);
+                if progress.is_hidden() && job.options.progress && finished.is_multiple_of(100) {
+                    eprintln!("{finished}/{} reports", plans.len());
+                }
+            };
+            let spawned = std::thread::Builder::new()
+                .stack_size(WORKER_STACK)
+                .spawn_scoped(scope, worker);
+            if let Err(err) = spawned {
+                eprintln!("warning: could not start a worker thread: {err}");
+            }
+        }
+    });
+    progress.finish_and_clear();
+    typst::comemo::evict(0);
+    (
+        outcomes.into_inner().unwrap_or_else(|e| e.into_inner()),
+        write_errors.into_inner().unwrap_or_else(|e| e.into_inner()),
+    )
+}
+
+enum OneError {
+    Render(String),
+    Write(WriteError, Box<ManifestEntry>),
+}
+
+/// One report behind `catch_unwind`, its failure recorded as an outcome.
+fn one(job: &Job, plan: &ReportPlan, write_errors: &Mutex<Vec<WriteError>>) -> Outcome {
+    let before = job.previous.entries.get(&(plan.kind, plan.id.clone()));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        build_one(job, plan, before)
+    }));
+    match result {
+        Ok(Ok(outcome)) => outcome,
+        Ok(Err(OneError::Write(err, entry))) => {
+            write_errors
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(err);
+            Outcome::Failed(*entry)
+        }
+        Ok(Err(OneError::Render(message))) => {
+            Outcome::Failed(ManifestEntry::failed(plan, before, message))
+        }
+        Err(panic) => {
+            let message = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".into());
+            Outcome::Failed(ManifestEntry::failed(
+                plan,
+                before,
+                format!("the report panicked: {message}"),
+            ))
+        }
+    }
+}
+
+fn build_one(
+    job: &Job,
+    plan: &ReportPlan,
+    before: Option<&ManifestEntry>,
+) -> Result<Outcome, OneError> {
+    let options = job.options;
+    let prepared =
+        render::prepare(job.ctx, plan, job.shared).map_err(|e| OneError::Render(e.to_string()))?;
+    let pdf_path = options.out.join(&plan.path);
+    let data_path = options.out.join(&plan.data_path);
+    let built_before = before.filter(|b| b.status == Status::Built && b.version > 0);
+    let same_fingerprint = built_before.is_some_and(|b| b.fingerprint == prepared.fingerprint);
+    let intact = built_before
+        .is_some_and(|b| sha256_file(&pdf_path).as_deref() == Some(b.sha256.as_str()))
+        && companion::has_content(&data_path);
+    if same_fingerprint && intact && !options.force {
+        return Ok(Outcome::Unchanged(
+            built_before.cloned().expect("checked above"),
+        ));
+    }
+    let issue = match built_before {
+        // Same content, but the PDF is missing, altered or forced: the same version again.
+        Some(b) if same_fingerprint => {
+            let rows = job
+                .previous
+                .changes
+                .get(&((plan.kind, plan.id.clone()), b.version));
+            let rows = rows.map(Vec::as_slice).unwrap_or_default();
+            Issue {
+                version: b.version,
+                date: Date::parse(&b.issued).unwrap_or(job.published),
+                wording_only: rows.iter().any(ChangeRow::is_wording_only),
+                changes: rows
+                    .iter()
+                    .filter(|r| !r.is_wording_only())
+                    .map(ChangeRow::change)
+                    .collect::<Vec<Change>>(),
+            }
+        }
+        // New content: figures changed, or only the templates did.
+        Some(b) => {
+            let changes = companion::diff(&data_path, &prepared.rendered);
+            Issue {
+                version: b.version + 1,
+                date: options.issue_date.unwrap_or(job.published),
+                wording_only: changes.is_empty(),
+                changes,
+            }
+        }
+        None => Issue {
+            version: 1,
+            date: job.published,
+            changes: Vec::new(),
+            wording_only: false,
+        },
+    };
+    let reissued = built_before.is_some() && !same_fingerprint;
+    let fingerprint = prepared.fingerprint.clone();
+    let report = render::finish(job.typesetter, plan, prepared, &issue)
+        .map_err(|e| OneError::Render(e.to_string()))?;
+    let write_started = std::time::Instant::now();
+    let entry = ManifestEntry {
+        id: plan.id.clone(),
+        kind: plan.kind,
+        title: plan.title.clone(),
+        path: plan.path.to_string_lossy().replace('\\', "/"),
+        data_path: plan.data_path.to_string_lossy().replace('\\', "/"),
+        sha256: render::sha256_hex(&[&report.pdf]),
+        fingerprint,
+        version: issue.version,
+        issued: issue.date.to_string(),
+        status: Status::Built,
+        error: None,
+    };
+    // The data companion first: a PDF on disk always has its figures beside it.
+    let written = write_checked_later(&data_path, &companion::data_companion(&report.rendered))
+        .and_then(|_| write_checked_later(&pdf_path, &report.pdf));
+    if let Err(err) = written {
+        let failed = ManifestEntry::failed(plan, before, err.to_string());
+        return Err(OneError::Write(err, Box::new(failed)));
+    }
+    let mut timings = report.timings;
+    timings.write = write_started.elapsed();
+    Ok(Outcome::Built {
+        changes: ChangeRow::of_issue(&plan.id, plan.kind, &issue),
+        entry,
+        reissued,
+        timings,
+    })
+}
+
+fn progress_bar(len: usize, enabled: bool) -> indicatif::ProgressBar {
+    if !enabled || !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(len as u64);
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "{spinner} [{elapsed_precise}] {bar:40} {pos}/{len} reports ({eta} left)",
+    ) {
+        bar.set_style(style);
+    }
+    bar
+}
