@@ -13,7 +13,7 @@ use super::messages::Messages;
 use super::{RenderError, ReportKind, ReportPlan};
 use crate::census::{Census, PlanYear};
 use crate::charts::{self, GroupedBars, HexMap, PeerChart, StackedShares, TrendChart};
-use crate::domain::{Dimension, OrgType, Region, RoleGroup, Sector, NOT_KNOWN};
+use crate::domain::{Dimension, OrgType, Region, RoleGroup, Sector, StrategyGroup, NOT_KNOWN};
 use crate::finding::{Finding, Severity};
 use crate::metrics::diversity::{self, MIN_CELL, MIN_UNIT_HEADCOUNT};
 use crate::metrics::{EntityKind, Metric, Metrics, TrendPoint, Unit, YearMetrics};
@@ -90,6 +90,8 @@ pub struct Thresholds {
     pub diversity_min_cell: u64,
     pub mdt_disciplines: usize,
     pub hex_bands: usize,
+    /// The national strategy's growth ambition (WTE by 2024-25) by strategy group code.
+    pub ambitions: BTreeMap<&'static str, u32>,
 }
 
 /// One headline figure: its value, how it prints, where it stands among peers and how it
@@ -942,6 +944,10 @@ pub fn build(ctx: &ReportContext, plan: &ReportPlan) -> Result<Rendered, RenderE
                 diversity_min_cell: MIN_CELL,
                 mdt_disciplines: crate::metrics::mdt::MDT_GROUPS.len(),
                 hex_bands: HEX_BANDS,
+                ambitions: StrategyGroup::ALL
+                    .iter()
+                    .map(|g| (g.code(), g.ambition_wte().round() as u32))
+                    .collect(),
             },
             figures: BTreeMap::new(),
             key_messages: Vec::new(),
