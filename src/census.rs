@@ -64,6 +64,46 @@ impl std::fmt::Display for Date {
     }
 }
 
+/// The calendar date `days` after 1970-01-01 (Howard Hinnant's civil-from-days).
+fn civil_from_days(days: i64) -> Date {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u8;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u8;
+    let year = (yoe + era * 400 + i64::from(month <= 2)) as i32;
+    Date { year, month, day }
+}
+
+fn unix_seconds() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+impl Date {
+    /// Today's date by the system clock (UTC); only ever used when asked for.
+    pub fn today() -> Date {
+        civil_from_days((unix_seconds() / 86_400) as i64)
+    }
+}
+
+/// The time now, UTC, as `YYYY-MM-DD HH:MM:SS UTC` (for messages, never for outputs).
+pub fn utc_now() -> String {
+    let secs = unix_seconds();
+    let date = civil_from_days((secs / 86_400) as i64);
+    let t = secs % 86_400;
+    format!(
+        "{date} {:02}:{:02}:{:02} UTC",
+        t / 3_600,
+        t / 60 % 60,
+        t % 60
+    )
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CensusMeta {
     pub year: u16,

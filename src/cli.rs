@@ -86,6 +86,10 @@ pub enum Command {
         /// Write the run's stage timings to this file as JSON (for bench/run.sh).
         #[arg(long)]
         timings: Option<PathBuf>,
+        /// Wait for another build into the same output folder to finish instead of
+        /// stopping at once.
+        #[arg(long)]
+        wait: bool,
     },
     /// Write one report's template data, charts and the template set to a folder, so that
     /// the typst CLI renders the same report (for editing templates).
@@ -109,6 +113,22 @@ pub enum Command {
         /// The output folder the shards wrote to (e.g. out/2024).
         #[arg(long)]
         out: PathBuf,
+        /// Wait for a build writing to the folder to finish instead of stopping.
+        #[arg(long)]
+        wait: bool,
+    },
+    /// List the issued versions of one report, with their dates and changed figures.
+    History {
+        /// The report's id: org_id, LA code, region slug or `england`.
+        id: String,
+        /// The output folder (default: out/<year> of --data).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        #[arg(long, default_value = DEFAULT_DATA)]
+        data: PathBuf,
+        /// Rewrite changes.csv from the kept versions instead (ID is then `all`).
+        #[arg(long)]
+        rebuild_changes: bool,
     },
     /// Export every figure for every unit and year present as one long table.
     Metrics {
@@ -176,6 +196,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             issue_date,
             shard,
             timings,
+            wait,
         } => {
             let request = BuildRequest {
                 data,
@@ -187,6 +208,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 force,
                 issue_date: issue_date.map(|d| parse_issue_date(&d)).transpose()?,
                 progress: true,
+                wait,
             };
             run_build(&request, timings.as_deref())
         }
@@ -218,18 +240,26 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     );
                     Ok(ExitCode::SUCCESS)
                 }
-                Err(RunError::Unreadable(failure)) => Ok(report_unreadable(&failure)),
-                Err(err) => Err(err.into()),
+                Err(err) => Ok(report_error(&err)),
             }
         }
-        Command::MergeManifests { out } => {
-            let (shards, reports) = batch::merge_manifests(&out)?;
+        Command::MergeManifests { out, wait } => {
+            let (shards, reports) = match batch::merge(&out, wait) {
+                Ok(counts) => counts,
+                Err(err) => return Ok(report_error(&err)),
+            };
             println!(
                 "merged {shards} shard manifest(s): {reports} report(s) in {}",
                 out.join("manifest.json").display()
             );
             Ok(ExitCode::SUCCESS)
         }
+        Command::History {
+            id,
+            out,
+            data,
+            rebuild_changes,
+        } => run_history(&id, out, &data, rebuild_changes),
         Command::Metrics {
             data,
             out,
@@ -431,36 +461,115 @@ fn run_mdt(
 
 fn parse_issue_date(text: &str) -> anyhow::Result<crate::census::Date> {
     if text == "today" {
-        let days = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)?
-            .as_secs()
-            / 86_400;
-        return Ok(civil_from_days(days as i64));
+        return Ok(crate::census::Date::today());
     }
     crate::census::Date::parse(text).ok_or_else(|| {
         anyhow::anyhow!("--issue-date '{text}' is not a date; write YYYY-MM-DD or today")
     })
 }
 
-/// The calendar date `days` after 1970-01-01 (Howard Hinnant's civil-from-days).
-fn civil_from_days(days: i64) -> crate::census::Date {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u8;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u8;
-    let year = (yoe + era * 400 + i64::from(month <= 2)) as i32;
-    crate::census::Date { year, month, day }
+/// Ctrl-C or SIGTERM asks the build to stop taking reports, finish those in flight and
+/// commit them; a second one stops the process at once (the next build finishes the
+/// commit, see batch/journal.rs).
+fn stop_cleanly_on_signals() {
+    static SIGNALS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let installed = ctrlc::set_handler(|| {
+        if SIGNALS.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 0 {
+            eprintln!("stopping: finishing the reports in progress (again to stop at once)");
+            batch::request_stop();
+        } else {
+            std::process::exit(i32::from(EXIT_INTERRUPTED));
+        }
+    });
+    if let Err(err) = installed {
+        eprintln!("warning: Ctrl-C will not stop the build cleanly: {err}");
+    }
+}
+
+/// Exit code of a build stopped by Ctrl-C or SIGTERM (128 + SIGINT), as shells expect.
+pub const EXIT_INTERRUPTED: u8 = 130;
+
+/// One clear message for an error that stops a command, and exit code 2.
+fn report_error(err: &RunError) -> ExitCode {
+    match err {
+        RunError::Unreadable(failure) => report_unreadable(failure),
+        err => {
+            eprintln!("error: {err}");
+            ExitCode::from(EXIT_UNREADABLE)
+        }
+    }
+}
+
+fn run_history(
+    id: &str,
+    out: Option<PathBuf>,
+    data: &Path,
+    rebuild_changes: bool,
+) -> anyhow::Result<ExitCode> {
+    let out = match out {
+        Some(out) => out,
+        None => match load::census_year(data) {
+            Some(year) => PathBuf::from("out").join(year.to_string()),
+            None => anyhow::bail!(
+                "give the output folder with --out (no census year in {})",
+                data.display()
+            ),
+        },
+    };
+    if rebuild_changes {
+        let rows = batch::history::changes_from_history(&out)?;
+        let path = out.join(batch::companion::CHANGES_FILE);
+        let count = rows.len();
+        batch::companion::write_change_rows(&path, rows)?;
+        println!(
+            "rebuilt {} from the kept versions: {count} row(s)",
+            path.display()
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    let versions = batch::history::versions(&out, id)?;
+    if versions.is_empty() {
+        eprintln!("error: no report '{id}' in {}", out.display());
+        return Ok(ExitCode::from(EXIT_UNREADABLE));
+    }
+    let last = &versions[versions.len() - 1].entry;
+    println!(
+        "{} ({}, {}): {} version(s)",
+        last.title,
+        last.kind.code(),
+        last.id,
+        versions.len()
+    );
+    for v in &versions {
+        let kept = out.join(&v.files.pdf);
+        let kept = if kept.exists() {
+            format!(" — {}", kept.display())
+        } else {
+            String::new()
+        };
+        println!(
+            "  version {} issued {}{kept}",
+            v.entry.version, v.entry.issued
+        );
+        for change in &v.changes {
+            if change.is_wording_only() {
+                println!("    wording or layout changed; no figure changed");
+            } else {
+                println!(
+                    "    {}: {} → {}",
+                    change.figure, change.old_value, change.new_value
+                );
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn run_build(request: &BuildRequest, timings: Option<&Path>) -> anyhow::Result<ExitCode> {
+    stop_cleanly_on_signals();
     let run = match batch::run(request) {
         Ok(run) => run,
-        Err(RunError::Unreadable(failure)) => return Ok(report_unreadable(&failure)),
-        Err(err) => return Err(err.into()),
+        Err(err) => return Ok(report_error(&err)),
     };
     if let Some(path) = timings {
         let json = run.timings_json();
@@ -509,6 +618,16 @@ fn run_build(request: &BuildRequest, timings: Option<&Path>) -> anyhow::Result<E
     );
     for (id, error) in &summary.failures {
         eprintln!("failed: {id}: {error}");
+    }
+    if summary.recovered {
+        eprintln!("note: finished committing the reports of a build that was interrupted");
+    }
+    if summary.interrupted {
+        eprintln!(
+            "stopped: {} report(s) built and committed; run the build again to carry on",
+            summary.built
+        );
+        return Ok(ExitCode::from(EXIT_INTERRUPTED));
     }
     Ok(if summary.failed > 0 {
         ExitCode::from(EXIT_FINDINGS)

@@ -4,13 +4,13 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-/// Error writing an output file, naming the file.
+/// Error writing an output file, naming the file and its cause once (the cause is part of
+/// the message, not a separate source, so a chain of errors does not print it twice).
 #[derive(Debug, thiserror::Error)]
-#[error("cannot write {}: {source}", .path.display())]
+#[error("cannot write {}: {cause}", .path.display())]
 pub struct WriteError {
     pub path: PathBuf,
-    #[source]
-    pub source: std::io::Error,
+    pub cause: std::io::Error,
 }
 
 /// Neutralises a text cell a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, tab or
@@ -69,10 +69,11 @@ pub fn write_checked_later(path: &Path, bytes: &[u8]) -> Result<(), WriteError> 
 }
 
 fn write_renamed(path: &Path, bytes: &[u8], sync: bool) -> Result<(), WriteError> {
-    let fail = |source| WriteError {
+    let fail = |cause| WriteError {
         path: path.to_path_buf(),
-        source,
+        cause,
     };
+    fault::point().map_err(fail)?;
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent).map_err(fail)?;
     }
@@ -91,6 +92,83 @@ fn write_renamed(path: &Path, bytes: &[u8], sync: bool) -> Result<(), WriteError
         let _ = std::fs::remove_file(&tmp);
     }
     result.map_err(fail)
+}
+
+/// Puts a copy of `from` at `to` atomically: a hard link to a temporary name renamed into
+/// place (no bytes copied), or a copy where the file system cannot link.
+pub fn link_atomic(from: &Path, to: &Path) -> Result<(), WriteError> {
+    let fail = |cause| WriteError {
+        path: to.to_path_buf(),
+        cause,
+    };
+    fault::point().map_err(fail)?;
+    if let Some(parent) = to.parent() {
+        std::fs::create_dir_all(parent).map_err(fail)?;
+    }
+    let mut tmp_name = to.file_name().unwrap_or_default().to_os_string();
+    tmp_name.push(format!(".tmp{}", std::process::id()));
+    let tmp = to.with_file_name(tmp_name);
+    let _ = std::fs::remove_file(&tmp);
+    let result = std::fs::hard_link(from, &tmp)
+        .or_else(|_| std::fs::copy(from, &tmp).map(|_| ()))
+        .and_then(|_| std::fs::rename(&tmp, to));
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result.map_err(fail)
+}
+
+/// A test hook that fails one file operation, to prove that no failure at any point loses
+/// or corrupts anything. `CENSUS_REPORTS_FAULT=N:enospc` (or `eio`, or `abort` to stop the
+/// process at once as `kill -9` would) makes the Nth file write or link of the process fail.
+/// Unset, it costs one atomic increment per file.
+pub mod fault {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::OnceLock;
+
+    pub const VARIABLE: &str = "CENSUS_REPORTS_FAULT";
+
+    #[derive(Debug, Clone, Copy, PartialEq)]
+    enum Kind {
+        NoSpace,
+        Io,
+        Abort,
+    }
+
+    static OPERATIONS: AtomicUsize = AtomicUsize::new(0);
+
+    fn planned() -> Option<(usize, Kind)> {
+        static PLAN: OnceLock<Option<(usize, Kind)>> = OnceLock::new();
+        *PLAN.get_or_init(|| {
+            let text = std::env::var(VARIABLE).ok()?;
+            let (n, kind) = text.split_once(':')?;
+            let kind = match kind {
+                "enospc" => Kind::NoSpace,
+                "eio" => Kind::Io,
+                "abort" => Kind::Abort,
+                _ => return None,
+            };
+            Some((n.parse().ok()?, kind))
+        })
+    }
+
+    /// Counts one file operation; fails it when it is the planned one.
+    pub fn point() -> std::io::Result<()> {
+        let n = OPERATIONS.fetch_add(1, Ordering::SeqCst) + 1;
+        match planned() {
+            Some((at, kind)) if at == n => match kind {
+                Kind::NoSpace => Err(std::io::Error::from_raw_os_error(28)),
+                Kind::Io => Err(std::io::Error::from_raw_os_error(5)),
+                Kind::Abort => std::process::abort(),
+            },
+            _ => Ok(()),
+        }
+    }
+
+    /// File operations counted so far in this process.
+    pub fn count() -> usize {
+        OPERATIONS.load(Ordering::SeqCst)
+    }
 }
 
 /// Prefixes a UTF-8 byte-order mark, which Excel needs to read UTF-8 CSV as UTF-8.

@@ -547,9 +547,9 @@ pub fn write_queries(
     let queries_dir = dir.join("queries");
     if queries_dir.exists() {
         // Lists from an earlier run for orgs that are now clean must not linger.
-        std::fs::remove_dir_all(&queries_dir).map_err(|source| WriteError {
+        std::fs::remove_dir_all(&queries_dir).map_err(|cause| WriteError {
             path: queries_dir.clone(),
-            source,
+            cause,
         })?;
     }
     for (org_id, findings) in by_org {

@@ -101,7 +101,7 @@ pub fn data_companion(rendered: &Rendered) -> Vec<u8> {
 }
 
 /// Reads a data companion back; None when there is none or it is not one.
-fn read_companion(path: &Path) -> Option<Vec<CompanionRow>> {
+pub fn read_companion(path: &Path) -> Option<Vec<CompanionRow>> {
     let bytes = std::fs::read(path).ok()?;
     let mut reader = csv::Reader::from_reader(bytes.as_slice());
     let rows: Result<Vec<CompanionRow>, _> = reader.deserialize().collect();
@@ -128,11 +128,16 @@ fn unneutralised(cell: String) -> String {
     }
 }
 
-/// Figures that differ between the data companion on disk and the new report, keyed by
-/// table id, row key and column key (so a reworded caption is no change).
+/// Figures that differ between a data companion on disk (the previous version's) and the
+/// new report, keyed by table id, row key and column key (so a reworded caption is no
+/// change).
 pub fn diff(old_companion: &Path, rendered: &Rendered) -> Vec<Change> {
     let old = read_companion(old_companion).unwrap_or_default();
-    let new = companion_rows(rendered.tables());
+    diff_rows(&old, &companion_rows(rendered.tables()))
+}
+
+/// Figures that differ between two companions' rows.
+pub fn diff_rows(old: &[CompanionRow], new: &[CompanionRow]) -> Vec<Change> {
     let old_map: BTreeMap<FigureKey, &CompanionRow> = old.iter().map(|r| (r.key(), r)).collect();
     let new_map: BTreeMap<FigureKey, &CompanionRow> = new.iter().map(|r| (r.key(), r)).collect();
     let mut changes: Vec<Change> = new
@@ -207,13 +212,25 @@ impl ChangeRow {
 
     /// The change log rows of one issued version.
     pub fn of_issue(id: &str, kind: ReportKind, issue: &crate::render::Issue) -> Vec<ChangeRow> {
-        if issue.version <= 1 {
+        ChangeRow::of_version(id, kind, issue.version, &issue.changes, issue.wording_only)
+    }
+
+    /// The change log rows of version `version`: one per changed figure, or one saying
+    /// that only the wording or layout changed. None for a first version.
+    pub fn of_version(
+        id: &str,
+        kind: ReportKind,
+        version: u32,
+        changes: &[Change],
+        wording_only: bool,
+    ) -> Vec<ChangeRow> {
+        if version <= 1 {
             return Vec::new();
         }
         let row = |key: FigureKey, figure: String, old: String, new: String| ChangeRow {
             report_id: id.to_string(),
             kind,
-            version: issue.version,
+            version,
             table: key.table,
             row: key.row,
             column: key.column,
@@ -221,7 +238,7 @@ impl ChangeRow {
             old_value: old,
             new_value: new,
         };
-        if issue.wording_only {
+        if wording_only {
             let empty = FigureKey {
                 table: String::new(),
                 row: String::new(),
@@ -234,8 +251,7 @@ impl ChangeRow {
                 String::new(),
             )];
         }
-        issue
-            .changes
+        changes
             .iter()
             .map(|c| {
                 row(

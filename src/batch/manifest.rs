@@ -41,20 +41,30 @@ pub struct ManifestEntry {
 }
 
 impl ManifestEntry {
-    /// The entry of a report that could not be written, keeping the version it had.
+    /// The entry of a report whose latest attempt failed. It keeps the record of the last
+    /// version issued (its files are still the live ones), so the next build compares with
+    /// that version and numbers the next one after it.
     pub fn failed(plan: &ReportPlan, before: Option<&ManifestEntry>, message: String) -> Self {
-        ManifestEntry {
-            id: plan.id.clone(),
-            kind: plan.kind,
-            title: plan.title.clone(),
-            path: String::new(),
-            data_path: String::new(),
-            sha256: String::new(),
-            fingerprint: String::new(),
-            version: before.map_or(0, |b| b.version),
-            issued: before.map(|b| b.issued.clone()).unwrap_or_default(),
-            status: Status::Failed,
-            error: Some(message),
+        match before {
+            Some(b) if b.version > 0 => ManifestEntry {
+                title: plan.title.clone(),
+                status: Status::Failed,
+                error: Some(message),
+                ..b.clone()
+            },
+            _ => ManifestEntry {
+                id: plan.id.clone(),
+                kind: plan.kind,
+                title: plan.title.clone(),
+                path: String::new(),
+                data_path: String::new(),
+                sha256: String::new(),
+                fingerprint: String::new(),
+                version: 0,
+                issued: String::new(),
+                status: Status::Failed,
+                error: Some(message),
+            },
         }
     }
 

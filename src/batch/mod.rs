@@ -6,12 +6,17 @@
 //! only parses its arguments and prints what it returns.
 
 pub mod companion;
+pub mod history;
+mod journal;
+pub mod lock;
 pub mod manifest;
 pub mod plan;
 mod workers;
 
+pub use lock::{BuildLock, LockError};
 pub use manifest::{merge_manifests, up_to_date, Manifest, ManifestEntry, Status};
 pub use plan::{Selection, Shard};
+pub use workers::request_stop;
 
 use crate::census::{Census, Date};
 use crate::export::{csv_bytes, write_atomic, WriteError};
@@ -56,6 +61,11 @@ pub struct BuildSummary {
     pub blocked: usize,
     pub elapsed: Duration,
     pub failures: Vec<(String, String)>,
+    /// Stopped by Ctrl-C or SIGTERM before every report was built (those built are
+    /// committed; the next build carries on).
+    pub interrupted: bool,
+    /// A commit left by an interrupted build was finished first.
+    pub recovered: bool,
     /// Summed over every report and worker (CPU time, not wall time).
     pub timings: crate::render::StageTimings,
 }
@@ -70,7 +80,8 @@ pub enum BatchError {
     Previous { path: String, message: String },
 }
 
-/// Builds the planned reports into `options.out`, rebuilding only what changed.
+/// Builds the planned reports into `options.out`, rebuilding only what changed. The caller
+/// holds the output folder's lock.
 pub fn build(
     metrics: &Metrics,
     census: &Census,
@@ -78,8 +89,11 @@ pub fn build(
     blocked: &BTreeSet<String>,
     templates: &Templates,
     options: &BuildOptions,
+    _lock: &BuildLock,
 ) -> Result<BuildSummary, BatchError> {
     let started = Instant::now();
+    let shard = options.selection.shard;
+    let recovered = journal::Journal::recover(&options.out, shard)?;
     let ctx = ReportContext {
         metrics,
         census,
@@ -88,7 +102,6 @@ pub fn build(
         logo: templates.set.logo().map(str::to_string),
     };
     let plan = plan::plan(metrics, census, blocked, &options.selection);
-    let shard = options.selection.shard;
     let previous = read_previous(&options.out, shard)?;
     remove_stale_temporaries(&options.out);
     // The same for every shard: the first writes it, so that shards sharing one folder never
@@ -112,7 +125,12 @@ pub fn build(
     };
     let (outcomes, write_errors) = workers::run(&job, &plan.reports);
 
-    let mut summary = BuildSummary::default();
+    let mut summary = BuildSummary {
+        recovered,
+        interrupted: outcomes.len() < plan.reports.len(),
+        ..BuildSummary::default()
+    };
+    let mut links = Vec::new();
     let mut entries = previous.entries;
     let mut change_rows: Vec<ChangeRow> = previous.changes.into_values().flatten().collect();
     for outcome in outcomes {
@@ -124,10 +142,12 @@ pub fn build(
             Outcome::Built {
                 entry,
                 changes,
+                links: files,
                 reissued,
                 timings,
             } => {
                 summary.built += 1;
+                links.extend(files);
                 summary.reissued += usize::from(reissued);
                 summary.timings.add(&timings);
                 manifest::replace_rows(&mut change_rows, &entry, changes);
@@ -155,7 +175,7 @@ pub fn build(
     }
     // A report that is neither planned nor blocked any more (an organisation that left)
     // keeps its last entry; one now blocked loses its built status above.
-    let complete = options.selection.is_everything() && summary.failed == 0;
+    let complete = options.selection.is_everything() && summary.failed == 0 && !summary.interrupted;
     let manifest = Manifest::new(
         census.meta.year,
         if complete {
@@ -169,8 +189,14 @@ pub fn build(
         Some(shard) => (shard.manifest_name(), shard.changes_name()),
         None => (MANIFEST_FILE.to_string(), CHANGES_FILE.to_string()),
     };
-    companion::write_change_rows(&options.out.join(changes_name), change_rows)?;
-    manifest.write(&options.out.join(manifest_name))?;
+    journal::Journal {
+        manifest_name,
+        manifest,
+        changes_name,
+        changes: change_rows,
+        links,
+    }
+    .commit(&options.out, shard)?;
     if let Some(err) = write_errors.into_iter().next() {
         return Err(err.into());
     }
@@ -241,10 +267,14 @@ pub struct BuildRequest {
     pub force: bool,
     pub issue_date: Option<Date>,
     pub progress: bool,
+    /// Wait for another build into the same folder to finish instead of stopping.
+    pub wait: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
+    #[error(transparent)]
+    Locked(#[from] LockError),
     /// The census folder could not be read at all.
     #[error("{0}")]
     Unreadable(LoadFailure),
@@ -317,6 +347,12 @@ impl BuildRun {
     }
 }
 
+/// `merge-manifests`: joins the shards' manifests and change logs, holding the folder's lock.
+pub fn merge(dir: &Path, wait: bool) -> Result<(usize, usize), RunError> {
+    let _lock = lock::acquire(dir, &lock::lock_name(None), wait)?;
+    Ok(merge_manifests(dir)?)
+}
+
 /// `out/<year>` — where every output for a census year goes unless told otherwise.
 pub fn default_out(census: &Census) -> PathBuf {
     PathBuf::from("out").join(census.meta.year.to_string())
@@ -341,11 +377,22 @@ pub fn run(request: &BuildRequest) -> Result<BuildRun, RunError> {
         &request.data,
         &[templates.fingerprint(), assumptions_text.as_bytes()],
     );
-    let planned_out = request.out.clone().or_else(|| {
+    let planned = request.out.clone().or_else(|| {
         crate::load::census_year(&request.data).map(|y| PathBuf::from("out").join(y.to_string()))
     });
-    let may_skip = !request.force && request.selection.shard.is_none();
-    if let Some(out) = planned_out.filter(|_| may_skip) {
+    let out = match planned {
+        Some(out) => out,
+        // The census year cannot be read from census.toml: loading says why.
+        None => default_out(
+            pipeline::open(&request.data)
+                .map_err(RunError::Unreadable)?
+                .census(),
+        ),
+    };
+    let shard = request.selection.shard;
+    let lock = lock::acquire(&out, &lock::lock_name(shard), request.wait)?;
+    let may_skip = !request.force && shard.is_none() && !journal::Journal::pending(&out, shard);
+    if may_skip {
         if let Some(reports) = up_to_date(&out, &input_fingerprint) {
             return Ok(BuildRun::UpToDate {
                 out,
@@ -358,10 +405,6 @@ pub fn run(request: &BuildRequest) -> Result<BuildRun, RunError> {
     let clock = Instant::now();
     let metrics = run.metrics(&assumptions)?;
     let metrics_time = clock.elapsed();
-    let out = request
-        .out
-        .clone()
-        .unwrap_or_else(|| default_out(run.census()));
     let jobs = request
         .jobs
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
@@ -381,6 +424,7 @@ pub fn run(request: &BuildRequest) -> Result<BuildRun, RunError> {
         &run.validation.blocked,
         &templates,
         &options,
+        &lock,
     )?;
     Ok(BuildRun::Built(Box::new(BuildReport {
         out,

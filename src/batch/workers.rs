@@ -4,6 +4,7 @@
 //! report is caught and recorded; every other report is still written.
 
 use super::companion::{self, ChangeRow};
+use super::history;
 use super::manifest::{sha256_file, EntryKey, ManifestEntry, Status};
 use super::BuildOptions;
 use crate::census::Date;
@@ -13,13 +14,27 @@ use crate::render::typeset::Typesetter;
 use crate::render::{self, Change, Issue, ReportPlan, StageTimings};
 use std::collections::BTreeMap;
 use std::io::IsTerminal;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 /// Typst's memo cache grows with every report; it is cleared this often (in reports).
 const EVICT_EVERY: usize = 10;
 /// Worker stack: typst and PDF export recurse deeply on large documents.
 const WORKER_STACK: usize = 64 * 1024 * 1024;
+
+/// Set by Ctrl-C or SIGTERM: workers take no new report; those in flight finish and the
+/// build commits what it completed.
+static STOP: AtomicBool = AtomicBool::new(false);
+
+/// Asks a running build to stop cleanly (from a signal handler).
+pub fn request_stop() {
+    STOP.store(true, Ordering::SeqCst);
+}
+
+pub fn stop_requested() -> bool {
+    STOP.load(Ordering::SeqCst)
+}
 
 /// What the previous build left for a report to be compared with.
 pub struct Previous {
@@ -33,6 +48,8 @@ pub enum Outcome {
     Built {
         entry: ManifestEntry,
         changes: Vec<ChangeRow>,
+        /// (kept version, live file) to link when the build commits.
+        links: Vec<(PathBuf, PathBuf)>,
         reissued: bool,
         timings: StageTimings,
     },
@@ -62,6 +79,9 @@ pub fn run(job: &Job, plans: &[ReportPlan]) -> (Vec<Outcome>, Vec<WriteError>) {
     std::thread::scope(|scope| {
         for _ in 0..jobs {
             let worker = || loop {
+                if stop_requested() {
+                    break;
+                }
                 let i = next.fetch_add(1, Ordering::SeqCst);
                 let Some(plan) = plans.get(i) else { break };
                 let outcome = one(job, plan, &write_errors);
@@ -142,15 +162,19 @@ fn build_one(
         render::prepare(job.ctx, plan, job.shared).map_err(|e| OneError::Render(e.to_string()))?;
     let pdf_path = options.out.join(&plan.path);
     let data_path = options.out.join(&plan.data_path);
-    let built_before = before.filter(|b| b.status == Status::Built && b.version > 0);
+    // The last version issued: a later failed attempt or a block keeps its record.
+    let built_before = before.filter(|b| b.version > 0 && !b.fingerprint.is_empty());
     let same_fingerprint = built_before.is_some_and(|b| b.fingerprint == prepared.fingerprint);
     let intact = built_before
         .is_some_and(|b| sha256_file(&pdf_path).as_deref() == Some(b.sha256.as_str()))
         && companion::has_content(&data_path);
     if same_fingerprint && intact && !options.force {
-        return Ok(Outcome::Unchanged(
-            built_before.cloned().expect("checked above"),
-        ));
+        let entry = built_before.cloned().expect("checked above");
+        return Ok(Outcome::Unchanged(ManifestEntry {
+            status: Status::Built,
+            error: None,
+            ..entry
+        }));
     }
     let issue = match built_before {
         // Same content, but the PDF is missing, altered or forced: the same version again.
@@ -173,7 +197,13 @@ fn build_one(
         }
         // New content: figures changed, or only the templates did.
         Some(b) => {
-            let changes = companion::diff(&data_path, &prepared.rendered);
+            // Against the previous version as kept (the live companion of a folder built
+            // before history was kept).
+            let kept = history::version_files(plan.kind, &plan.id, b.version).companion;
+            let previous = Some(options.out.join(kept))
+                .filter(|p| companion::has_content(p))
+                .unwrap_or(data_path.clone());
+            let changes = companion::diff(&previous, &prepared.rendered);
             Issue {
                 version: b.version + 1,
                 date: options.issue_date.unwrap_or(job.published),
@@ -206,9 +236,16 @@ fn build_one(
         status: Status::Built,
         error: None,
     };
-    // The data companion first: a PDF on disk always has its figures beside it.
-    let written = write_checked_later(&data_path, &companion::data_companion(&report.rendered))
-        .and_then(|_| write_checked_later(&pdf_path, &report.pdf));
+    // The new version is written where versions are kept; the live files are pointed at it
+    // when the build commits (see journal.rs), so nothing live changes before then.
+    let kept = history::version_files(plan.kind, &plan.id, issue.version);
+    let record = serde_json::to_vec_pretty(&entry).unwrap_or_default();
+    let written = write_checked_later(
+        &options.out.join(&kept.companion),
+        &companion::data_companion(&report.rendered),
+    )
+    .and_then(|_| write_checked_later(&options.out.join(&kept.pdf), &report.pdf))
+    .and_then(|_| write_checked_later(&options.out.join(&kept.record), &record));
     if let Err(err) = written {
         let failed = ManifestEntry::failed(plan, before, err.to_string());
         return Err(OneError::Write(err, Box::new(failed)));
@@ -217,6 +254,10 @@ fn build_one(
     timings.write = write_started.elapsed();
     Ok(Outcome::Built {
         changes: ChangeRow::of_issue(&plan.id, plan.kind, &issue),
+        links: vec![
+            (kept.companion, plan.data_path.clone()),
+            (kept.pdf, plan.path.clone()),
+        ],
         entry,
         reissued,
         timings,
