@@ -111,6 +111,10 @@ pub struct CensusMeta {
     /// The reports' fixed creation date.
     pub published: Date,
     pub title: String,
+    /// Who publishes the statistics (the publication tables' cover).
+    pub publisher: String,
+    /// How to reach the publisher: an email address or web page (may be empty).
+    pub contact: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

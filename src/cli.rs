@@ -108,6 +108,16 @@ pub enum Command {
         #[arg(long)]
         templates: Option<PathBuf>,
     },
+    /// Write the publication workbooks (ODS and xlsx) for England and each region.
+    Tables {
+        #[arg(long, default_value = DEFAULT_DATA)]
+        data: PathBuf,
+        /// Output folder (default: out/<year>); the workbooks go to its publication/.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        #[arg(long)]
+        assumptions: Option<PathBuf>,
+    },
     /// Join the manifests and change logs written by `build --shard K/N` runs.
     MergeManifests {
         /// The output folder the shards wrote to (e.g. out/2024).
@@ -253,6 +263,27 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 out.join("manifest.json").display()
             );
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Tables {
+            data,
+            out,
+            assumptions,
+        } => {
+            let started = std::time::Instant::now();
+            match batch::tables(&data, out, assumptions.as_deref()) {
+                Ok(files) => {
+                    for file in &files {
+                        println!("{}", file.display());
+                    }
+                    println!(
+                        "{} workbook file(s) written in {:.2} s",
+                        files.len(),
+                        started.elapsed().as_secs_f64()
+                    );
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(err) => Ok(report_error(&err)),
+            }
         }
         Command::History {
             id,
@@ -616,6 +647,14 @@ fn run_build(request: &BuildRequest, timings: Option<&Path>) -> anyhow::Result<E
         report.validate_time.as_secs_f64(),
         report.metrics_time.as_secs_f64()
     );
+    if let Some(first) = report.publication.first() {
+        println!(
+            "publication tables: {} workbook file(s) in {} ({:.2} s)",
+            report.publication.len(),
+            first.parent().unwrap_or(Path::new(".")).display(),
+            report.publication_time.as_secs_f64()
+        );
+    }
     for (id, error) in &summary.failures {
         eprintln!("failed: {id}: {error}");
     }

@@ -13,6 +13,7 @@ pub mod load;
 pub mod metrics;
 pub mod pipeline;
 pub mod preview;
+pub mod publication;
 pub mod reference;
 pub mod render;
 pub mod sample;

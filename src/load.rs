@@ -26,6 +26,9 @@ pub const WORKFORCE: &str = "workforce.csv";
 pub const DEMOGRAPHICS: &str = "demographics.csv";
 pub const EXPANSION_PLANS: &str = "expansion_plans.csv";
 
+/// The publisher named on the publication tables when `census.toml` names none.
+pub const DEFAULT_PUBLISHER: &str = "Drug and alcohol treatment and recovery workforce census team";
+
 /// Input files larger than this are refused with a finding rather than read into memory.
 pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
 /// No organisation employs this many WTE; a larger figure is a typing slip.
@@ -123,6 +126,11 @@ struct MetaFile {
     snapshot_date: String,
     published: String,
     title: String,
+    /// Who publishes the statistics and how to reach them (the publication tables' cover).
+    #[serde(default)]
+    publisher: Option<String>,
+    #[serde(default)]
+    contact: Option<String>,
 }
 
 fn read_meta(dir: &Path, findings: &mut Vec<Finding>) -> Option<CensusMeta> {
@@ -181,6 +189,10 @@ fn read_meta(dir: &Path, findings: &mut Vec<Finding>) -> Option<CensusMeta> {
         snapshot_date: snapshot_date?,
         published: published?,
         title: parsed.title,
+        publisher: parsed
+            .publisher
+            .unwrap_or_else(|| DEFAULT_PUBLISHER.to_string()),
+        contact: parsed.contact.unwrap_or_default(),
     })
 }
 

@@ -290,6 +290,8 @@ pub enum RunError {
     NoReport(String),
     #[error(transparent)]
     Render(crate::render::RenderError),
+    #[error(transparent)]
+    Publication(#[from] crate::publication::PublicationError),
 }
 
 /// What a `build` run did.
@@ -314,6 +316,9 @@ pub struct BuildReport {
     pub load_time: Duration,
     pub validate_time: Duration,
     pub metrics_time: Duration,
+    /// The publication workbooks written with the national report, and the time they took.
+    pub publication: Vec<PathBuf>,
+    pub publication_time: Duration,
     pub wall: Duration,
 }
 
@@ -345,6 +350,19 @@ impl BuildRun {
             }
         }
     }
+}
+
+/// `tables`: the publication workbooks for England and each region, without the reports.
+pub fn tables(
+    data: &Path,
+    out: Option<PathBuf>,
+    assumptions_file: Option<&Path>,
+) -> Result<Vec<PathBuf>, RunError> {
+    let assumptions = assumptions(assumptions_file)?;
+    let run = pipeline::open(data).map_err(RunError::Unreadable)?;
+    let metrics = run.metrics(&assumptions)?;
+    let out = out.unwrap_or_else(|| default_out(run.census()));
+    Ok(crate::publication::write_all(&out, run.census(), &metrics)?)
 }
 
 /// `merge-manifests`: joins the shards' manifests and change logs, holding the folder's lock.
@@ -426,6 +444,19 @@ pub fn run(request: &BuildRequest) -> Result<BuildRun, RunError> {
         &options,
         &lock,
     )?;
+    // The publication tables go with the national report.
+    let clock = Instant::now();
+    let national = request.selection.wants(&crate::render::ReportPlan::new(
+        crate::render::ReportKind::National,
+        "england",
+        "England",
+    ));
+    let publication = if national && Shard::is_first(shard) && !summary.interrupted {
+        crate::publication::write_all(&out, run.census(), &metrics)?
+    } else {
+        Vec::new()
+    };
+    let publication_time = clock.elapsed();
     Ok(BuildRun::Built(Box::new(BuildReport {
         out,
         summary,
@@ -434,6 +465,8 @@ pub fn run(request: &BuildRequest) -> Result<BuildRun, RunError> {
         load_time: run.load_time,
         validate_time: run.validate_time,
         metrics_time,
+        publication,
+        publication_time,
         wall: started.elapsed(),
     })))
 }

@@ -66,7 +66,8 @@ impl Selection {
         self.kinds.is_empty() && self.only.is_empty() && self.shard.is_none()
     }
 
-    fn wants(&self, plan: &ReportPlan) -> bool {
+    /// True when the selection includes this report.
+    pub fn wants(&self, plan: &ReportPlan) -> bool {
         (self.kinds.is_empty() || self.kinds.contains(&plan.kind))
             && (self.only.is_empty() || self.only.contains(&plan.id))
     }
