@@ -347,6 +347,13 @@ pub fn workbook(
             .chain(areas.iter().map(|a| format!("{} WTE", a.2)))
             .collect()
     };
+    // One WTE figure per area, for each row.
+    let wte_by_area = |metric: String| -> Vec<Cell> {
+        areas
+            .iter()
+            .map(|(k, id, _)| figures.cell(*k, id, &metric, NumberFormat::OneDecimal))
+            .collect()
+    };
     add(
         format!("WTE by role group, {where_}"),
         "One row per role group; one column per area.",
@@ -354,16 +361,9 @@ pub fn workbook(
         RoleGroup::ALL
             .iter()
             .map(|g| {
-                std::iter::once(text(g.label()))
-                    .chain(areas.iter().map(|(k, id, _)| {
-                        figures.cell(
-                            *k,
-                            id,
-                            &format!("wte.group.{}", g.code()),
-                            NumberFormat::OneDecimal,
-                        )
-                    }))
-                    .collect()
+                let mut row = vec![text(g.label())];
+                row.extend(wte_by_area(format!("wte.group.{}", g.code())));
+                row
             })
             .collect(),
     );
@@ -376,22 +376,12 @@ pub fn workbook(
         Role::ALL
             .iter()
             .map(|r| {
-                [text(r.group().label()), text(r.label())]
-                    .into_iter()
-                    .chain(areas.iter().map(|(k, id, _)| {
-                        figures.cell(
-                            *k,
-                            id,
-                            &format!("wte.role.{}", r.code()),
-                            NumberFormat::OneDecimal,
-                        )
-                    }))
-                    .collect()
+                let mut row = vec![text(r.group().label()), text(r.label())];
+                row.extend(wte_by_area(format!("wte.role.{}", r.code())));
+                row
             })
             .collect(),
     );
-
-    // Sectors.
     add(
         format!("Provider and LERO WTE by sector, {where_} [note 2]"),
         "One row per sector; one column per area.",
@@ -399,16 +389,9 @@ pub fn workbook(
         Sector::ALL
             .iter()
             .map(|s| {
-                std::iter::once(text(s.label()))
-                    .chain(areas.iter().map(|(k, id, _)| {
-                        figures.cell(
-                            *k,
-                            id,
-                            &format!("wte.sector.{}", s.code()),
-                            NumberFormat::OneDecimal,
-                        )
-                    }))
-                    .collect()
+                let mut row = vec![text(s.label())];
+                row.extend(wte_by_area(format!("wte.sector.{}", s.code())));
+                row
             })
             .collect(),
     );

@@ -135,13 +135,10 @@ fn unit_rows(year: &YearMetrics, unit: &Unit, out: &mut Vec<MetricRow>) {
         push("attributed_wte".into(), Some(area.attributed_wte));
         push("commissioning_wte".into(), Some(area.commissioning_wte));
         for sector in crate::domain::Sector::ALL {
-            let wte: f64 = unit
-                .by_sector
-                .iter()
-                .filter(|((_, s), _)| s == sector)
-                .map(|(_, w)| w)
-                .sum();
-            push(format!("wte.sector.{}", sector.code()), Some(wte));
+            push(
+                format!("wte.sector.{}", sector.code()),
+                Some(unit.sector_wte(*sector)),
+            );
         }
         push("wte_per_100k_adults".into(), area.wte_per_100k_adults);
         push(

@@ -208,6 +208,15 @@ impl Unit {
         self.mdt_present().iter().filter(|p| p.1).count()
     }
 
+    /// Provider and LERO WTE in one sector.
+    pub fn sector_wte(&self, sector: Sector) -> f64 {
+        self.by_sector
+            .iter()
+            .filter(|((_, s), _)| *s == sector)
+            .map(|(_, w)| w)
+            .sum()
+    }
+
     pub fn strategy_wte(&self, group: StrategyGroup) -> f64 {
         self.by_role
             .iter()

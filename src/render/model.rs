@@ -1472,12 +1472,7 @@ fn area(b: &mut Builder) -> Result<(), RenderError> {
     );
     let delivery: f64 = unit.by_sector.values().sum();
     for sector in Sector::ALL {
-        let wte: f64 = unit
-            .by_sector
-            .iter()
-            .filter(|((_, s), _)| s == sector)
-            .map(|(_, w)| w)
-            .sum();
+        let wte = unit.sector_wte(*sector);
         table.row(
             sector.code(),
             vec![
