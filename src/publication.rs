@@ -94,6 +94,40 @@ pub struct Workbook {
     pub date: Date,
 }
 
+/// What the contents and notes sheets say above their tables; both formats use them.
+const CONTENTS_TITLE: &str = "Table of contents";
+const CONTENTS_INTRO: &str =
+    "This worksheet contains one table. Each sheet name links to its table.";
+const NOTES_TITLE: &str = "Notes and shorthand";
+const NOTES_INTRO: &str =
+    "This worksheet contains one table. Notes are cited in table titles as [note N].";
+
+impl Workbook {
+    /// The contents sheet's rows: (sheet name, title), the notes sheet first.
+    pub fn contents(&self) -> Vec<(String, String)> {
+        std::iter::once(("Notes".to_string(), NOTES_TITLE.to_string()))
+            .chain(
+                self.tables
+                    .iter()
+                    .map(|t| (t.name.clone(), t.title.clone())),
+            )
+            .collect()
+    }
+
+    /// The notes sheet's rows: (`[note N]` or a shorthand, its text).
+    pub fn note_rows(&self) -> Vec<(String, String)> {
+        self.notes
+            .iter()
+            .map(|n| (format!("[note {}]", n.number), n.text.clone()))
+            .chain(
+                SHORTHAND
+                    .iter()
+                    .map(|(s, t)| (s.to_string(), t.to_string())),
+            )
+            .collect()
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum PublicationError {
     #[error("writing the xlsx workbook: {0}")]
@@ -645,24 +679,11 @@ pub fn to_xlsx(book: &Workbook) -> Result<Vec<u8>, PublicationError> {
 
     let contents = xlsx.add_worksheet();
     contents.set_name("Contents")?;
-    contents.write_string_with_format(0, 0, "Table of contents", &title)?;
-    contents.write_string(
-        1,
-        0,
-        "This worksheet contains one table. Each sheet name links to its table.",
-    )?;
+    contents.write_string_with_format(0, 0, CONTENTS_TITLE, &title)?;
+    contents.write_string(1, 0, CONTENTS_INTRO)?;
     contents.write_string_with_format(2, 0, "Sheet name", &heading)?;
     contents.write_string_with_format(2, 1, "Table title", &heading)?;
-    for (i, sheet) in [("Notes", "Notes and shorthand".to_string())]
-        .into_iter()
-        .map(|(n, t)| (n.to_string(), t))
-        .chain(
-            book.tables
-                .iter()
-                .map(|t| (t.name.clone(), t.title.clone())),
-        )
-        .enumerate()
-    {
+    for (i, sheet) in book.contents().into_iter().enumerate() {
         let r = 3 + i as u32;
         contents.write_url_with_text(
             r,
@@ -677,24 +698,11 @@ pub fn to_xlsx(book: &Workbook) -> Result<Vec<u8>, PublicationError> {
 
     let notes = xlsx.add_worksheet();
     notes.set_name("Notes")?;
-    notes.write_string_with_format(0, 0, "Notes and shorthand", &title)?;
-    notes.write_string(
-        1,
-        0,
-        "This worksheet contains one table. Notes are cited in table titles as [note N].",
-    )?;
+    notes.write_string_with_format(0, 0, NOTES_TITLE, &title)?;
+    notes.write_string(1, 0, NOTES_INTRO)?;
     notes.write_string_with_format(2, 0, "Note number", &heading)?;
     notes.write_string_with_format(2, 1, "Note text", &heading)?;
-    let note_rows: Vec<(String, String)> = book
-        .notes
-        .iter()
-        .map(|n| (format!("[note {}]", n.number), n.text.clone()))
-        .chain(
-            SHORTHAND
-                .iter()
-                .map(|(s, t)| (s.to_string(), t.to_string())),
-        )
-        .collect();
+    let note_rows = book.note_rows();
     for (i, (n, t)) in note_rows.iter().enumerate() {
         notes.write_string(3 + i as u32, 0, n)?;
         notes.write_string_with_format(3 + i as u32, 1, t, &wrap)?;
@@ -823,22 +831,11 @@ pub fn to_ods(book: &Workbook) -> Result<Vec<u8>, PublicationError> {
     wb.push_sheet(cover);
 
     let mut contents = Sheet::new("Contents");
-    contents.set_styled_value(0, 0, "Table of contents", &big);
-    contents.set_value(
-        1,
-        0,
-        "This worksheet contains one table. Each sheet name links to its table.",
-    );
+    contents.set_styled_value(0, 0, CONTENTS_TITLE, &big);
+    contents.set_value(1, 0, CONTENTS_INTRO);
     contents.set_styled_value(2, 0, "Sheet name", &bold);
     contents.set_styled_value(2, 1, "Table title", &bold);
-    let listed: Vec<(String, String)> =
-        std::iter::once(("Notes".to_string(), "Notes and shorthand".to_string()))
-            .chain(
-                book.tables
-                    .iter()
-                    .map(|t| (t.name.clone(), t.title.clone())),
-            )
-            .collect();
+    let listed = book.contents();
     for (i, (name, title)) in listed.iter().enumerate() {
         let r = 3 + i as u32;
         let link = TextA::new().href(format!("#{name}.A1")).text(name.as_str());
@@ -850,24 +847,11 @@ pub fn to_ods(book: &Workbook) -> Result<Vec<u8>, PublicationError> {
     wb.push_sheet(contents);
 
     let mut notes = Sheet::new("Notes");
-    notes.set_styled_value(0, 0, "Notes and shorthand", &big);
-    notes.set_value(
-        1,
-        0,
-        "This worksheet contains one table. Notes are cited in table titles as [note N].",
-    );
+    notes.set_styled_value(0, 0, NOTES_TITLE, &big);
+    notes.set_value(1, 0, NOTES_INTRO);
     notes.set_styled_value(2, 0, "Note number", &bold);
     notes.set_styled_value(2, 1, "Note text", &bold);
-    let note_rows: Vec<(String, String)> = book
-        .notes
-        .iter()
-        .map(|n| (format!("[note {}]", n.number), n.text.clone()))
-        .chain(
-            SHORTHAND
-                .iter()
-                .map(|(s, t)| (s.to_string(), t.to_string())),
-        )
-        .collect();
+    let note_rows = book.note_rows();
     for (i, (n, t)) in note_rows.iter().enumerate() {
         notes.set_value(3 + i as u32, 0, n.as_str());
         notes.set_value(3 + i as u32, 1, t.as_str());
