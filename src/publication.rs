@@ -784,7 +784,7 @@ pub fn to_ods(book: &Workbook) -> Result<Vec<u8>, PublicationError> {
     use spreadsheet_ods::format::{create_number_format_fixed, create_percentage_format};
     use spreadsheet_ods::style::units::{FontSize, Length};
     use spreadsheet_ods::text::{TextA, TextP};
-    use spreadsheet_ods::{CellStyle, Sheet, WorkBook};
+    use spreadsheet_ods::{CellStyle, Sheet, Value, WorkBook};
     let mut wb = WorkBook::new_empty();
     let day = chrono::NaiveDate::from_ymd_opt(
         book.date.year,
@@ -830,35 +830,50 @@ pub fn to_ods(book: &Workbook) -> Result<Vec<u8>, PublicationError> {
     cover.set_col_width(0, Length::Cm(25.0));
     wb.push_sheet(cover);
 
-    let mut contents = Sheet::new("Contents");
-    contents.set_styled_value(0, 0, CONTENTS_TITLE, &big);
-    contents.set_value(1, 0, CONTENTS_INTRO);
-    contents.set_styled_value(2, 0, "Sheet name", &bold);
-    contents.set_styled_value(2, 1, "Table title", &bold);
-    let listed = book.contents();
-    for (i, (name, title)) in listed.iter().enumerate() {
-        let r = 3 + i as u32;
-        let link = TextA::new().href(format!("#{name}.A1")).text(name.as_str());
-        contents.set_value(r, 0, TextP::new().tag(link).into_xmltag());
-        contents.set_value(r, 1, title.as_str());
-    }
-    contents.set_col_width(0, Length::Cm(3.0));
-    contents.set_col_width(1, Length::Cm(25.0));
-    wb.push_sheet(contents);
-
-    let mut notes = Sheet::new("Notes");
-    notes.set_styled_value(0, 0, NOTES_TITLE, &big);
-    notes.set_value(1, 0, NOTES_INTRO);
-    notes.set_styled_value(2, 0, "Note number", &bold);
-    notes.set_styled_value(2, 1, "Note text", &bold);
-    let note_rows = book.note_rows();
-    for (i, (n, t)) in note_rows.iter().enumerate() {
-        notes.set_value(3 + i as u32, 0, n.as_str());
-        notes.set_value(3 + i as u32, 1, t.as_str());
-    }
-    notes.set_col_width(0, Length::Cm(3.0));
-    notes.set_col_width(1, Length::Cm(25.0));
-    wb.push_sheet(notes);
+    // The contents and notes sheets: a title, a line saying what is there, then a
+    // two-column table.
+    let listing =
+        |name: &str, title: &str, intro: &str, headers: [&str; 2], rows: Vec<(Value, String)>| {
+            let mut sheet = Sheet::new(name);
+            sheet.set_styled_value(0, 0, title, &big);
+            sheet.set_value(1, 0, intro);
+            sheet.set_styled_value(2, 0, headers[0], &bold);
+            sheet.set_styled_value(2, 1, headers[1], &bold);
+            for (i, (first, second)) in rows.into_iter().enumerate() {
+                sheet.set_value(3 + i as u32, 0, first);
+                sheet.set_value(3 + i as u32, 1, second);
+            }
+            sheet.set_col_width(0, Length::Cm(3.0));
+            sheet.set_col_width(1, Length::Cm(25.0));
+            sheet
+        };
+    let linked = book
+        .contents()
+        .into_iter()
+        .map(|(name, title)| {
+            let link = TextA::new().href(format!("#{name}.A1")).text(name);
+            (Value::from(TextP::new().tag(link).into_xmltag()), title)
+        })
+        .collect();
+    wb.push_sheet(listing(
+        "Contents",
+        CONTENTS_TITLE,
+        CONTENTS_INTRO,
+        ["Sheet name", "Table title"],
+        linked,
+    ));
+    let notes = book
+        .note_rows()
+        .into_iter()
+        .map(|(n, t)| (Value::from(n), t))
+        .collect();
+    wb.push_sheet(listing(
+        "Notes",
+        NOTES_TITLE,
+        NOTES_INTRO,
+        ["Note number", "Note text"],
+        notes,
+    ));
 
     for table in &book.tables {
         let mut sheet = Sheet::new(table.name.as_str());

@@ -19,19 +19,23 @@ fn build_args<'a>(extra: &[&'a str]) -> Vec<&'a str> {
     args
 }
 
-/// Every file of the output folder (but the lock file), by relative path.
-fn state(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
-    let out = dir.join("out");
-    walk(&out)
+/// Every file below `root` (but the lock file), by relative path.
+fn files_under(root: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    walk(root)
         .into_iter()
         .filter(|p| p.file_name().is_some_and(|n| n != ".build.lock"))
         .map(|p| {
             (
-                p.strip_prefix(&out).unwrap().to_path_buf(),
+                p.strip_prefix(root).unwrap().to_path_buf(),
                 std::fs::read(&p).unwrap(),
             )
         })
         .collect()
+}
+
+/// Every file of the output folder `dir/out`.
+fn state(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    files_under(&dir.join("out"))
 }
 
 fn fixed() -> Fixture {
@@ -285,20 +289,10 @@ fn sigterm_midway_leaves_a_consistent_folder_that_the_next_build_completes() {
         dir.path(),
     );
     assert!(again.status.success());
-    let files = |name: &str| -> BTreeMap<PathBuf, Vec<u8>> {
-        let root = dir.path().join(name);
-        walk(&root)
-            .into_iter()
-            .filter(|p| p.file_name().is_some_and(|n| n != ".build.lock"))
-            .map(|p| {
-                (
-                    p.strip_prefix(&root).unwrap().to_path_buf(),
-                    std::fs::read(&p).unwrap(),
-                )
-            })
-            .collect()
-    };
-    assert_eq!(files("out"), files("reference"));
+    assert_eq!(
+        files_under(&dir.path().join("out")),
+        files_under(&dir.path().join("reference"))
+    );
 }
 
 #[test]

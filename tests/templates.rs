@@ -183,6 +183,22 @@ fn typst_compile(folder: &Path, kind: &str) -> PathBuf {
     pdf
 }
 
+/// `template-data --only ID --out FOLDER` on the fixture in `dir`.
+fn template_data(dir: &Path, id: &str, folder: &Path) -> std::process::Output {
+    census_reports(
+        &[
+            "template-data",
+            "--data",
+            "2024",
+            "--only",
+            id,
+            "--out",
+            folder.to_str().unwrap(),
+        ],
+        dir,
+    )
+}
+
 #[test]
 fn template_data_renders_with_the_typst_cli_as_the_build_does() {
     let dir = tempfile::tempdir().unwrap();
@@ -190,18 +206,7 @@ fn template_data_renders_with_the_typst_cli_as_the_build_does() {
     build(dir.path(), "out", &[]);
     for (id, path) in ONE_OF_EACH {
         let folder = dir.path().join(format!("preview-{id}"));
-        let output = census_reports(
-            &[
-                "template-data",
-                "--data",
-                "2024",
-                "--only",
-                id,
-                "--out",
-                folder.to_str().unwrap(),
-            ],
-            dir.path(),
-        );
+        let output = template_data(dir.path(), id, &folder);
         assert!(
             output.status.success(),
             "{}",
@@ -225,18 +230,7 @@ fn template_data_of_each_kind_matches_its_snapshot() {
     Fixture::clean().write(&dir.path().join("2024"));
     for (id, _) in ONE_OF_EACH {
         let folder = dir.path().join(id);
-        let output = census_reports(
-            &[
-                "template-data",
-                "--data",
-                "2024",
-                "--only",
-                id,
-                "--out",
-                folder.to_str().unwrap(),
-            ],
-            dir.path(),
-        );
+        let output = template_data(dir.path(), id, &folder);
         assert!(output.status.success());
         let data = std::fs::read_to_string(folder.join("data.json")).unwrap();
         let value: serde_json::Value = serde_json::from_str(&data).unwrap();
