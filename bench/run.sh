@@ -30,7 +30,7 @@ n = t["reports_built"]
 per = wall / n * 1000 if n else 0.0
 row = {"scenario": label, "wall_s": wall, "reports_built": n, "reports_unchanged": t["reports_unchanged"],
        "reports_per_s": n / wall if wall else 0.0, "ms_per_report": per, "peak_rss_mb": rss_kb / 1024,
-       **{k: t[k] for k in ("jobs", "load_s", "validate_s", "metrics_s", "charts_and_document_s", "typeset_s", "pdf_export_s", "write_s")}}
+       **{k: t[k] for k in ("jobs", "load_s", "validate_s", "metrics_s", "charts_and_document_s", "typeset_s", "pdf_export_s", "html_s", "write_s")}}
 print(json.dumps(row))
 PY
 }

@@ -12,7 +12,7 @@ use census_reports::pipeline::{self, CensusRun};
 use census_reports::render::messages::Messages;
 use census_reports::render::model::ReportContext;
 use census_reports::render::typeset::Typesetter;
-use census_reports::render::{self, Issue, ReportKind, ReportPlan};
+use census_reports::render::{self, Formats, Issue, ReportKind, ReportPlan};
 use divan::Bencher;
 use std::path::Path;
 use std::sync::OnceLock;
@@ -69,6 +69,31 @@ fn metrics(bencher: Bencher) {
 /// One report from its template data to PDF bytes: typeset and PDF/UA export.
 #[divan::bench(args = ["P0001", "E08000035", "england"], sample_count = 10)]
 fn typeset_and_export(bencher: Bencher, id: &str) {
+    edition(
+        bencher,
+        id,
+        Formats {
+            pdf: true,
+            html: false,
+        },
+    );
+}
+
+/// The HTML edition alone, from the same templates.
+#[divan::bench(args = ["P0001", "E08000035", "england"], sample_count = 10)]
+fn html_edition(bencher: Bencher, id: &str) {
+    edition(
+        bencher,
+        id,
+        Formats {
+            pdf: false,
+            html: true,
+        },
+    );
+}
+
+/// One report typeset in `formats`, from a cold typst cache; returns the bytes written.
+fn edition(bencher: Bencher, id: &str, formats: Formats) {
     let run = sample();
     let (metrics, messages) = figures_and_messages(run);
     let ctx = context(run, &metrics, &messages);
@@ -91,10 +116,9 @@ fn typeset_and_export(bencher: Bencher, id: &str) {
             render::prepare(&ctx, &plan, typesetter.fingerprint()).expect("document")
         })
         .bench_local_values(|prepared| {
-            render::finish(&typesetter, &plan, prepared, &issue)
-                .expect("report")
-                .pdf
-                .len()
+            let report =
+                render::finish(&typesetter, &plan, prepared, &issue, formats).expect("report");
+            report.pdf.map_or(0, |b| b.len()) + report.html.map_or(0, |b| b.len())
         });
 }
 

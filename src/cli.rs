@@ -90,6 +90,9 @@ pub enum Command {
         /// stopping at once.
         #[arg(long)]
         wait: bool,
+        /// The editions to write, comma-separated: `pdf`, `html` (default: both).
+        #[arg(long = "format", value_enum, value_delimiter = ',')]
+        formats: Vec<crate::render::Format>,
     },
     /// Write one report's template data, charts and the template set to a folder, so that
     /// the typst CLI renders the same report (for editing templates).
@@ -207,6 +210,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             shard,
             timings,
             wait,
+            formats,
         } => {
             let request = BuildRequest {
                 data,
@@ -219,6 +223,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 issue_date: issue_date.map(|d| parse_issue_date(&d)).transpose()?,
                 progress: true,
                 wait,
+                formats: crate::render::Formats::of(&formats),
             };
             run_build(&request, timings.as_deref())
         }
@@ -635,10 +640,11 @@ fn run_build(request: &BuildRequest, timings: Option<&Path>) -> anyhow::Result<E
     );
     let t = &summary.timings;
     println!(
-        "stage time summed over workers: document and charts {:.1} s, typeset {:.1} s, PDF export {:.1} s, write {:.1} s",
+        "stage time summed over workers: document and charts {:.1} s, typeset {:.1} s, PDF export {:.1} s, HTML {:.1} s, write {:.1} s",
         t.document.as_secs_f64(),
         t.typeset.as_secs_f64(),
         t.pdf_export.as_secs_f64(),
+        t.html.as_secs_f64(),
         t.write.as_secs_f64()
     );
     println!(
@@ -657,6 +663,14 @@ fn run_build(request: &BuildRequest, timings: Option<&Path>) -> anyhow::Result<E
     }
     for (id, error) in &summary.failures {
         eprintln!("failed: {id}: {error}");
+    }
+    match &summary.index_error {
+        Some(err) => eprintln!("warning: no batch index written: {err}"),
+        None if report.out.join(batch::index::INDEX_FILE).exists() => println!(
+            "index of reports: {}",
+            report.out.join(batch::index::INDEX_FILE).display()
+        ),
+        None => {}
     }
     if summary.recovered {
         eprintln!("note: finished committing the reports of a build that was interrupted");

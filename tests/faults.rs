@@ -33,9 +33,18 @@ fn files_under(root: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
         .collect()
 }
 
-/// Every file of the output folder `dir/out`.
+/// Every file of the output folder `dir/out` but the batch index, whose run summary tells
+/// what the last run did (a re-run after a fault did less than an uninterrupted build);
+/// [`consistent`] checks the index against the manifest instead.
 fn state(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
-    files_under(&dir.join("out"))
+    outputs(&dir.join("out"))
+}
+
+/// Every file of an output folder but its batch index (see [`state`]).
+fn outputs(out: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    let mut files = files_under(out);
+    files.remove(Path::new("index.html"));
+    files
 }
 
 fn fixed() -> Fixture {
@@ -71,21 +80,35 @@ fn consistent(dir: &Path) {
     let out = dir.join("out");
     let manifest: serde_json::Value =
         serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
+    let index = std::fs::read_to_string(out.join("index.html")).unwrap();
     for e in manifest["reports"].as_array().unwrap() {
-        let path = e["path"].as_str().unwrap();
-        if path.is_empty() {
-            continue;
+        for (path, sha) in [("path", "sha256"), ("html_path", "html_sha256")] {
+            let path = e[path].as_str().unwrap();
+            if path.is_empty() {
+                continue;
+            }
+            let bytes = std::fs::read(out.join(path)).unwrap();
+            use sha2::Digest;
+            let digest: String = sha2::Sha256::digest(&bytes)
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect();
+            assert_eq!(
+                e[sha].as_str().unwrap(),
+                digest,
+                "{path} disagrees with the manifest"
+            );
         }
-        let bytes = std::fs::read(out.join(path)).unwrap();
-        use sha2::Digest;
-        let sha: String = sha2::Sha256::digest(&bytes)
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
-        assert_eq!(
-            e["sha256"].as_str().unwrap(),
-            sha,
-            "{path} disagrees with the manifest"
+        // The index lists the version the manifest records.
+        let id = e["id"].as_str().unwrap();
+        let row = index
+            .split(&format!("data-id=\"{id}\""))
+            .nth(1)
+            .unwrap_or_else(|| panic!("{id} is missing from index.html"));
+        let version = row.split("<td class=\"num\">").nth(1).unwrap_or_default();
+        assert!(
+            version.starts_with(&format!("{}</td>", e["version"])),
+            "index.html disagrees with the manifest on {id}"
         );
     }
 }
@@ -289,9 +312,10 @@ fn sigterm_midway_leaves_a_consistent_folder_that_the_next_build_completes() {
         dir.path(),
     );
     assert!(again.status.success());
+    consistent(dir.path());
     assert_eq!(
-        files_under(&dir.path().join("out")),
-        files_under(&dir.path().join("reference"))
+        outputs(&dir.path().join("out")),
+        outputs(&dir.path().join("reference"))
     );
 }
 

@@ -44,7 +44,7 @@ const HOSTILE_NAMES: [&str; 12] = [
     "Cafe\u{301} Recovery Zalgo\u{336}\u{337}",
     "Recovery 🚀🌈 Service",
     "=HYPERLINK(\"http://x\")",
-    "provider p10",
+    r#"<script>alert(1)</script>" onmouseover="alert(2)"#,
     "   Padded   Name   ",
     "Line one\nLine two",
 ];
@@ -80,6 +80,19 @@ fn hostile_names_print_literally_and_every_report_is_built() {
     assert!(text.contains("=HYPERLINK"));
     let manifest = std::fs::read_to_string(dir.path().join("out/manifest.json")).unwrap();
     assert!(!manifest.contains("\"failed\""), "{manifest}");
+    // In the HTML edition and the index the names are text: escaped, never markup.
+    let html = std::fs::read_to_string(dir.path().join("out/html/provider/P10.html")).unwrap();
+    assert!(!html.contains("<script") && html.contains("&lt;script>alert(1)&lt;/script>"));
+    assert!(html.contains("<title>&lt;script>alert(1)&lt;/script>\" onmouseover=\"alert(2):"));
+    let html = std::fs::read_to_string(dir.path().join("out/html/provider/P01.html")).unwrap();
+    assert!(
+        html.contains(r#"<h1>#read("/etc/passwd")</h1>"#),
+        "printed literally"
+    );
+    let index = std::fs::read_to_string(dir.path().join("out/index.html")).unwrap();
+    assert!(!index.contains("<script>alert") && !index.contains("\" onmouseover"));
+    assert!(index
+        .contains("&lt;script&gt;alert(1)&lt;&#x2f;script&gt;&quot; onmouseover=&quot;alert(2)"));
     // Spreadsheet exports neutralise formula-like names.
     census_reports(&["metrics", "--data", "2024", "--out", "m.csv"], dir.path());
     let metrics = std::fs::read_to_string(dir.path().join("m.csv")).unwrap();

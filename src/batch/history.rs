@@ -1,5 +1,6 @@
 //! Every issued version of every report, kept under `history/<kind>/<id>/`: `v<N>.pdf`, its
-//! data companion `v<N>.csv` and `v<N>.json` (its manifest entry). A build writes a new
+//! HTML edition `v<N>.html`, its data companion `v<N>.csv` and `v<N>.json` (its manifest
+//! entry). A build writes a new
 //! version there first; the live files are links to the current one. So an analyst can answer
 //! "what did version 1 say?", and `changes.csv` can be rebuilt from the companions.
 
@@ -16,6 +17,7 @@ pub const HISTORY_DIR: &str = "history";
 #[derive(Debug, Clone)]
 pub struct VersionFiles {
     pub pdf: PathBuf,
+    pub html: PathBuf,
     pub companion: PathBuf,
     pub record: PathBuf,
 }
@@ -28,6 +30,7 @@ pub fn version_files(kind: ReportKind, id: &str, version: u32) -> VersionFiles {
     let dir = report_dir(kind, id);
     VersionFiles {
         pdf: dir.join(format!("v{version}.pdf")),
+        html: dir.join(format!("v{version}.html")),
         companion: dir.join(format!("v{version}.csv")),
         record: dir.join(format!("v{version}.json")),
     }
@@ -84,12 +87,8 @@ pub fn versions(out: &Path, id: &str) -> Result<Vec<Version>, BatchError> {
 /// the first, the figures that differ from the version before (one wording-only row where
 /// none does).
 pub fn changes_from_history(out: &Path) -> Result<Vec<ChangeRow>, BatchError> {
-    let manifest = Manifest::read(&out.join(MANIFEST_FILE))?.unwrap_or(Manifest {
-        year: 0,
-        program_version: String::new(),
-        input_fingerprint: String::new(),
-        reports: Vec::new(),
-    });
+    let manifest = Manifest::read(&out.join(MANIFEST_FILE))?
+        .unwrap_or_else(|| Manifest::new(0, String::new(), Default::default()));
     let mut rows = Vec::new();
     for entry in &manifest.reports {
         let mut previous: Option<Vec<companion::CompanionRow>> = None;

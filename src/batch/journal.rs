@@ -20,6 +20,12 @@ pub struct Journal {
     pub changes: Vec<ChangeRow>,
     /// (kept version, live file), relative to the output folder.
     pub links: Vec<(PathBuf, PathBuf)>,
+    /// Live files of an earlier version to withdraw (an edition this build did not write).
+    #[serde(default)]
+    pub removals: Vec<PathBuf>,
+    /// The batch index of the new manifest (`index.html`), when this build writes one.
+    #[serde(default)]
+    pub index: Option<String>,
 }
 
 pub fn journal_name(shard: Option<Shard>) -> String {
@@ -46,7 +52,13 @@ impl Journal {
         for (kept, live) in &self.links {
             link_atomic(&out.join(kept), &out.join(live))?;
         }
+        for live in &self.removals {
+            remove(&out.join(live))?;
+        }
         companion::write_change_rows(&out.join(&self.changes_name), self.changes.clone())?;
+        if let Some(index) = &self.index {
+            write_atomic(&out.join(super::index::INDEX_FILE), index.as_bytes())?;
+        }
         self.manifest.write(&out.join(&self.manifest_name))
     }
 

@@ -4,7 +4,7 @@
 use super::companion::{self, ChangeRow};
 use super::BatchError;
 use crate::export::write_atomic;
-use crate::render::{ReportKind, ReportPlan};
+use crate::render::{Formats, ReportKind, ReportPlan};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -24,11 +24,20 @@ pub struct ManifestEntry {
     pub id: String,
     pub kind: ReportKind,
     pub title: String,
+    /// The region the report belongs to (`England` for the national report).
+    #[serde(default)]
+    pub region: String,
     /// Relative to the manifest's folder; empty when no PDF was written.
     pub path: String,
     pub data_path: String,
     /// SHA-256 of the PDF.
     pub sha256: String,
+    /// The HTML edition, relative to the manifest's folder; empty when none was written.
+    #[serde(default)]
+    pub html_path: String,
+    /// SHA-256 of the HTML edition.
+    #[serde(default)]
+    pub html_sha256: String,
     /// SHA-256 of everything the report shows (template data, templates, fonts, program
     /// version).
     pub fingerprint: String,
@@ -48,6 +57,7 @@ impl ManifestEntry {
         match before {
             Some(b) if b.version > 0 => ManifestEntry {
                 title: plan.title.clone(),
+                region: plan.region.clone(),
                 status: Status::Failed,
                 error: Some(message),
                 ..b.clone()
@@ -56,9 +66,12 @@ impl ManifestEntry {
                 id: plan.id.clone(),
                 kind: plan.kind,
                 title: plan.title.clone(),
+                region: plan.region.clone(),
                 path: String::new(),
                 data_path: String::new(),
                 sha256: String::new(),
+                html_path: String::new(),
+                html_sha256: String::new(),
                 fingerprint: String::new(),
                 version: 0,
                 issued: String::new(),
@@ -71,6 +84,19 @@ impl ManifestEntry {
     pub fn key(&self) -> EntryKey {
         (self.kind, self.id.clone())
     }
+
+    /// Whether the editions `formats` asks for and the data companion are on disk in `out`
+    /// as this entry records them.
+    pub fn intact(&self, out: &Path, formats: Formats) -> bool {
+        let pdf = !formats.pdf
+            || (!self.path.is_empty()
+                && sha256_file(&out.join(&self.path)).as_deref() == Some(self.sha256.as_str()));
+        let html = !formats.html
+            || (!self.html_path.is_empty()
+                && sha256_file(&out.join(&self.html_path)).as_deref()
+                    == Some(self.html_sha256.as_str()));
+        pdf && html && companion::has_content(&out.join(&self.data_path))
+    }
 }
 
 /// A report's place in the manifest: its kind and id.
@@ -79,6 +105,9 @@ pub type EntryKey = (ReportKind, String);
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Manifest {
     pub year: u16,
+    /// The census's title ("Drug and alcohol treatment and recovery workforce census 2024").
+    #[serde(default)]
+    pub census_title: String,
     pub program_version: String,
     /// SHA-256 of every input (census folders, templates, fonts, assumptions, program) of the
     /// last complete build; empty after a partial one. Equal inputs and intact PDFs mean
@@ -98,6 +127,7 @@ impl Manifest {
         // BTreeMap order is ReportKind's declaration order, then id.
         Manifest {
             year,
+            census_title: String::new(),
             program_version: env!("CARGO_PKG_VERSION").into(),
             input_fingerprint,
             reports: entries.into_values().collect(),
@@ -154,9 +184,11 @@ pub fn merge_manifests(dir: &Path) -> Result<(usize, usize), BatchError> {
         .collect();
     shard_files.sort();
     let mut year = 0;
+    let mut census_title = String::new();
     let mut entries = BTreeMap::new();
     if let Some(manifest) = Manifest::read(&dir.join(MANIFEST_FILE))? {
         year = manifest.year;
+        census_title = manifest.census_title.clone();
         entries = manifest.entries();
     }
     let mut change_rows = companion::read_change_rows(&dir.join(companion::CHANGES_FILE))?;
@@ -165,6 +197,9 @@ pub fn merge_manifests(dir: &Path) -> Result<(usize, usize), BatchError> {
             continue;
         };
         year = manifest.year;
+        if !manifest.census_title.is_empty() {
+            census_title = manifest.census_title.clone();
+        }
         for entry in manifest.reports {
             // A shard's own reports win over what other shards carried over from before.
             let newer = entries.get(&entry.key()).is_none_or(|e: &ManifestEntry| {
@@ -185,22 +220,27 @@ pub fn merge_manifests(dir: &Path) -> Result<(usize, usize), BatchError> {
     }
     let count = entries.len();
     companion::write_change_rows(&dir.join(companion::CHANGES_FILE), change_rows)?;
-    Manifest::new(year, String::new(), entries).write(&dir.join(MANIFEST_FILE))?;
+    let mut manifest = Manifest::new(year, String::new(), entries);
+    manifest.census_title = census_title;
+    // The merged index, in the shipped index template (the shards' run summaries are not
+    // kept, so it counts the manifest's statuses).
+    let set = crate::render::templates::TemplateSet::shipped();
+    if let Ok(index) = super::index::render(&set, &manifest.census_title, &manifest, None) {
+        write_atomic(&dir.join(super::index::INDEX_FILE), index.as_bytes())?;
+    }
+    manifest.write(&dir.join(MANIFEST_FILE))?;
     Ok((shard_files.len(), count))
 }
 
-/// When the last complete build into `out` had these inputs and every PDF and data
-/// companion it recorded is still on disk unaltered, the number of reports it holds: there
-/// is nothing to rebuild. None otherwise.
-pub fn up_to_date(out: &Path, input_fingerprint: &str) -> Option<usize> {
+/// When the last complete build into `out` had these inputs and every edition asked for and
+/// every data companion it recorded is still on disk unaltered, the number of reports it
+/// holds: there is nothing to rebuild. None otherwise.
+pub fn up_to_date(out: &Path, input_fingerprint: &str, formats: Formats) -> Option<usize> {
     let manifest = Manifest::read(&out.join(MANIFEST_FILE)).ok()??;
     let intact = !manifest.input_fingerprint.is_empty()
         && manifest.input_fingerprint == input_fingerprint
         && manifest.reports.iter().all(|e| match e.status {
-            Status::Built => {
-                companion::has_content(&out.join(&e.data_path))
-                    && sha256_file(&out.join(&e.path)).as_deref() == Some(e.sha256.as_str())
-            }
+            Status::Built => e.intact(out, formats),
             Status::Blocked => true,
             Status::Failed => false,
         });

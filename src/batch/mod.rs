@@ -7,6 +7,7 @@
 
 pub mod companion;
 pub mod history;
+pub mod index;
 mod journal;
 pub mod lock;
 pub mod manifest;
@@ -26,7 +27,7 @@ use crate::metrics::mdt::{Assumptions, AssumptionsError};
 use crate::metrics::{Metrics, MetricsError};
 use crate::pipeline;
 use crate::render::model::ReportContext;
-use crate::render::{Templates, TemplatesError};
+use crate::render::{Formats, Templates, TemplatesError};
 use companion::{ChangeRow, CHANGES_FILE, PEERS_FILE};
 use manifest::MANIFEST_FILE;
 use std::collections::{BTreeMap, BTreeSet};
@@ -47,6 +48,8 @@ pub struct BuildOptions {
     pub issue_date: Option<Date>,
     /// See [`Manifest::input_fingerprint`].
     pub input_fingerprint: String,
+    /// The editions to write.
+    pub formats: Formats,
 }
 
 #[derive(Debug, Default, Clone)]
@@ -68,6 +71,9 @@ pub struct BuildSummary {
     pub recovered: bool,
     /// Summed over every report and worker (CPU time, not wall time).
     pub timings: crate::render::StageTimings,
+    /// Why the batch index could not be written (a broken `index.html.j2`); the reports
+    /// and the manifest were still written.
+    pub index_error: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -131,26 +137,32 @@ pub fn build(
         ..BuildSummary::default()
     };
     let mut links = Vec::new();
+    let mut removals = Vec::new();
+    let mut statuses = BTreeMap::new();
     let mut entries = previous.entries;
     let mut change_rows: Vec<ChangeRow> = previous.changes.into_values().flatten().collect();
     for outcome in outcomes {
         let entry = match outcome {
             Outcome::Unchanged(entry) => {
                 summary.unchanged += 1;
+                statuses.insert(entry.key(), index::RunStatus::Unchanged);
                 entry
             }
             Outcome::Built {
                 entry,
                 changes,
                 links: files,
+                removals: withdrawn,
                 reissued,
                 timings,
             } => {
                 summary.built += 1;
                 links.extend(files);
+                removals.extend(withdrawn);
                 summary.reissued += usize::from(reissued);
                 summary.timings.add(&timings);
                 manifest::replace_rows(&mut change_rows, &entry, changes);
+                statuses.insert(entry.key(), index::RunStatus::Built);
                 entry
             }
             Outcome::Failed(entry) => {
@@ -158,6 +170,7 @@ pub fn build(
                 summary
                     .failures
                     .push((entry.id.clone(), entry.error.clone().unwrap_or_default()));
+                statuses.insert(entry.key(), index::RunStatus::Failed);
                 entry
             }
         };
@@ -176,7 +189,7 @@ pub fn build(
     // A report that is neither planned nor blocked any more (an organisation that left)
     // keeps its last entry; one now blocked loses its built status above.
     let complete = options.selection.is_everything() && summary.failed == 0 && !summary.interrupted;
-    let manifest = Manifest::new(
+    let mut manifest = Manifest::new(
         census.meta.year,
         if complete {
             options.input_fingerprint.clone()
@@ -185,6 +198,20 @@ pub fn build(
         },
         entries,
     );
+    manifest.census_title = census.meta.title.clone();
+    // The index goes with a whole folder's manifest; shards get theirs from merge-manifests.
+    let index = if shard.is_none() {
+        index::render(
+            &templates.set,
+            &manifest.census_title,
+            &manifest,
+            Some((&statuses, &summary)),
+        )
+        .map_err(|err| summary.index_error = Some(err.to_string()))
+        .ok()
+    } else {
+        None
+    };
     let (manifest_name, changes_name) = match shard {
         Some(shard) => (shard.manifest_name(), shard.changes_name()),
         None => (MANIFEST_FILE.to_string(), CHANGES_FILE.to_string()),
@@ -195,6 +222,8 @@ pub fn build(
         changes_name,
         changes: change_rows,
         links,
+        removals,
+        index,
     }
     .commit(&options.out, shard)?;
     if let Some(err) = write_errors.into_iter().next() {
@@ -269,6 +298,8 @@ pub struct BuildRequest {
     pub progress: bool,
     /// Wait for another build into the same folder to finish instead of stopping.
     pub wait: bool,
+    /// The editions to write (PDF and HTML by default).
+    pub formats: Formats,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -329,7 +360,7 @@ impl BuildRun {
             BuildRun::UpToDate { reports, wall, .. } => serde_json::json!({
                 "reports_built": 0, "reports_unchanged": reports, "reports_failed": 0, "jobs": 0,
                 "wall_s": wall.as_secs_f64(), "load_s": 0.0, "validate_s": 0.0, "metrics_s": 0.0,
-                "charts_and_document_s": 0.0, "typeset_s": 0.0, "pdf_export_s": 0.0, "write_s": 0.0,
+                "charts_and_document_s": 0.0, "typeset_s": 0.0, "pdf_export_s": 0.0, "html_s": 0.0, "write_s": 0.0,
             }),
             BuildRun::Built(r) => {
                 let t = &r.summary.timings;
@@ -345,6 +376,7 @@ impl BuildRun {
                     "charts_and_document_s": t.document.as_secs_f64(),
                     "typeset_s": t.typeset.as_secs_f64(),
                     "pdf_export_s": t.pdf_export.as_secs_f64(),
+                    "html_s": t.html.as_secs_f64(),
                     "write_s": t.write.as_secs_f64(),
                 })
             }
@@ -411,7 +443,7 @@ pub fn run(request: &BuildRequest) -> Result<BuildRun, RunError> {
     let lock = lock::acquire(&out, &lock::lock_name(shard), request.wait)?;
     let may_skip = !request.force && shard.is_none() && !journal::Journal::pending(&out, shard);
     if may_skip {
-        if let Some(reports) = up_to_date(&out, &input_fingerprint) {
+        if let Some(reports) = up_to_date(&out, &input_fingerprint, request.formats) {
             return Ok(BuildRun::UpToDate {
                 out,
                 reports,
@@ -434,6 +466,7 @@ pub fn run(request: &BuildRequest) -> Result<BuildRun, RunError> {
         force: request.force,
         issue_date: request.issue_date,
         input_fingerprint,
+        formats: request.formats,
     };
     let summary = build(
         &metrics,

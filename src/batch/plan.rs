@@ -96,14 +96,14 @@ pub fn plan(
         ReportKind::Region,
     ] {
         for unit in year.units_of(kind.entity()) {
-            all.push(ReportPlan::new(kind, &unit.id, &unit.name));
+            let region = unit.region.map_or("", |r| r.label());
+            all.push(ReportPlan::new(kind, &unit.id, &unit.name).in_region(region));
         }
     }
-    all.push(ReportPlan::new(
-        ReportKind::National,
-        EntityKind::England.code(),
-        "England",
-    ));
+    all.push(
+        ReportPlan::new(ReportKind::National, EntityKind::England.code(), "England")
+            .in_region("England"),
+    );
     let in_shard = |i: usize| selection.shard.is_none_or(|s| i % s.count == s.index - 1);
     let reports = all
         .into_iter()
@@ -121,7 +121,7 @@ pub fn plan(
                 OrgType::Lero => ReportKind::Lero,
                 OrgType::Commissioner => return None,
             };
-            Some(ReportPlan::new(kind, &o.org_id, &o.org_name))
+            Some(ReportPlan::new(kind, &o.org_id, &o.org_name).in_region(o.region.label()))
         })
         .filter(|p| selection.wants(p) && Shard::is_first(selection.shard))
         .collect();

@@ -50,6 +50,9 @@ pub enum Outcome {
         changes: Vec<ChangeRow>,
         /// (kept version, live file) to link when the build commits.
         links: Vec<(PathBuf, PathBuf)>,
+        /// Live editions of an earlier version that this build did not write (`--format`):
+        /// removed when the build commits, so no live file is older than the manifest says.
+        removals: Vec<PathBuf>,
         reissued: bool,
         timings: StageTimings,
     },
@@ -160,19 +163,17 @@ fn build_one(
     let options = job.options;
     let prepared =
         render::prepare(job.ctx, plan, job.shared).map_err(|e| OneError::Render(e.to_string()))?;
-    let pdf_path = options.out.join(&plan.path);
     let data_path = options.out.join(&plan.data_path);
     // The last version issued: a later failed attempt or a block keeps its record.
     let built_before = before.filter(|b| b.version > 0 && !b.fingerprint.is_empty());
     let same_fingerprint = built_before.is_some_and(|b| b.fingerprint == prepared.fingerprint);
-    let intact = built_before
-        .is_some_and(|b| sha256_file(&pdf_path).as_deref() == Some(b.sha256.as_str()))
-        && companion::has_content(&data_path);
+    let intact = built_before.is_some_and(|b| b.intact(&options.out, options.formats));
     if same_fingerprint && intact && !options.force {
         let entry = built_before.cloned().expect("checked above");
         return Ok(Outcome::Unchanged(ManifestEntry {
             status: Status::Built,
             error: None,
+            region: plan.region.clone(),
             ..entry
         }));
     }
@@ -220,16 +221,50 @@ fn build_one(
     };
     let reissued = built_before.is_some() && !same_fingerprint;
     let fingerprint = prepared.fingerprint.clone();
-    let report = render::finish(job.typesetter, plan, prepared, &issue)
+    let report = render::finish(job.typesetter, plan, prepared, &issue, options.formats)
         .map_err(|e| OneError::Render(e.to_string()))?;
     let write_started = std::time::Instant::now();
+    // An edition this build does not write stays in the record only while it is the same
+    // version, intact; otherwise its live file is withdrawn.
+    let same_version = built_before.filter(|b| b.version == issue.version);
+    let keep = |path: &str, sha256: &str| {
+        let intact =
+            !path.is_empty() && sha256_file(&options.out.join(path)).as_deref() == Some(sha256);
+        intact.then(|| (path.to_string(), sha256.to_string()))
+    };
+    let mut removals = Vec::new();
+    let mut edition = |written: Option<&Vec<u8>>,
+                       live: &PathBuf,
+                       kept: Option<(String, String)>| match (written, kept) {
+        (Some(bytes), _) => (slash_path(live), render::sha256_hex(&[bytes])),
+        (None, Some(kept)) => kept,
+        (None, None) => {
+            if options.out.join(live).exists() {
+                removals.push(live.clone());
+            }
+            (String::new(), String::new())
+        }
+    };
+    let (path, sha256) = edition(
+        report.pdf.as_ref(),
+        &plan.path,
+        same_version.and_then(|b| keep(&b.path, &b.sha256)),
+    );
+    let (html_path, html_sha256) = edition(
+        report.html.as_ref(),
+        &plan.html_path,
+        same_version.and_then(|b| keep(&b.html_path, &b.html_sha256)),
+    );
     let entry = ManifestEntry {
         id: plan.id.clone(),
         kind: plan.kind,
         title: plan.title.clone(),
-        path: plan.path.to_string_lossy().replace('\\', "/"),
-        data_path: plan.data_path.to_string_lossy().replace('\\', "/"),
-        sha256: render::sha256_hex(&[&report.pdf]),
+        region: plan.region.clone(),
+        path,
+        data_path: slash_path(&plan.data_path),
+        sha256,
+        html_path,
+        html_sha256,
         fingerprint,
         version: issue.version,
         issued: issue.date.to_string(),
@@ -240,12 +275,23 @@ fn build_one(
     // when the build commits (see journal.rs), so nothing live changes before then.
     let kept = history::version_files(plan.kind, &plan.id, issue.version);
     let record = serde_json::to_vec_pretty(&entry).unwrap_or_default();
-    let written = write_checked_later(
-        &options.out.join(&kept.companion),
-        &companion::data_companion(&report.rendered),
-    )
-    .and_then(|_| write_checked_later(&options.out.join(&kept.pdf), &report.pdf))
-    .and_then(|_| write_checked_later(&options.out.join(&kept.record), &record));
+    let mut links = vec![(kept.companion.clone(), plan.data_path.clone())];
+    let mut files = vec![(
+        kept.companion.clone(),
+        companion::data_companion(&report.rendered),
+    )];
+    if let Some(pdf) = report.pdf {
+        files.push((kept.pdf.clone(), pdf));
+        links.push((kept.pdf, plan.path.clone()));
+    }
+    if let Some(html) = report.html {
+        files.push((kept.html.clone(), html));
+        links.push((kept.html, plan.html_path.clone()));
+    }
+    files.push((kept.record, record));
+    let written = files
+        .iter()
+        .try_for_each(|(path, bytes)| write_checked_later(&options.out.join(path), bytes));
     if let Err(err) = written {
         let failed = ManifestEntry::failed(plan, before, err.to_string());
         return Err(OneError::Write(err, Box::new(failed)));
@@ -254,14 +300,17 @@ fn build_one(
     timings.write = write_started.elapsed();
     Ok(Outcome::Built {
         changes: ChangeRow::of_issue(&plan.id, plan.kind, &issue),
-        links: vec![
-            (kept.companion, plan.data_path.clone()),
-            (kept.pdf, plan.path.clone()),
-        ],
+        links,
+        removals,
         entry,
         reissued,
         timings,
     })
+}
+
+/// A relative path with `/` separators, as the manifest records it.
+fn slash_path(path: &std::path::Path) -> String {
+    path.to_string_lossy().replace('\\', "/")
 }
 
 fn progress_bar(len: usize, enabled: bool) -> indicatif::ProgressBar {

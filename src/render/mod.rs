@@ -77,6 +77,46 @@ impl ReportKind {
     }
 }
 
+/// One edition of a report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, clap::ValueEnum)]
+pub enum Format {
+    /// The tagged PDF.
+    Pdf,
+    /// The accessible HTML edition.
+    Html,
+}
+
+/// Which editions a build writes (both unless told otherwise).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Formats {
+    pub pdf: bool,
+    pub html: bool,
+}
+
+impl Formats {
+    pub const ALL: Formats = Formats {
+        pdf: true,
+        html: true,
+    };
+
+    /// The editions named; every edition when none is.
+    pub fn of(formats: &[Format]) -> Formats {
+        if formats.is_empty() {
+            return Formats::ALL;
+        }
+        Formats {
+            pdf: formats.contains(&Format::Pdf),
+            html: formats.contains(&Format::Html),
+        }
+    }
+}
+
+impl Default for Formats {
+    fn default() -> Self {
+        Formats::ALL
+    }
+}
+
 /// One report to build: what it is and where it goes (relative to `out/<year>/`).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct ReportPlan {
@@ -84,22 +124,45 @@ pub struct ReportPlan {
     pub id: String,
     pub title: String,
     pub path: PathBuf,
+    /// The HTML edition: `html/<kind>/<id>.html` (`html/national.html`).
+    pub html_path: PathBuf,
     pub data_path: PathBuf,
+    /// The region the report belongs to (its own for a region; `England` for the national
+    /// report), for the batch index.
+    pub region: String,
 }
 
 impl ReportPlan {
     pub fn new(kind: ReportKind, id: &str, title: &str) -> ReportPlan {
         let stem = file_stem(id);
-        let path = match kind {
-            ReportKind::National => PathBuf::from("national.pdf"),
-            _ => PathBuf::from(kind.code()).join(format!("{stem}.pdf")),
+        let (path, html_path) = match kind {
+            ReportKind::National => (
+                PathBuf::from("national.pdf"),
+                PathBuf::from("html").join("national.html"),
+            ),
+            _ => (
+                PathBuf::from(kind.code()).join(format!("{stem}.pdf")),
+                PathBuf::from("html")
+                    .join(kind.code())
+                    .join(format!("{stem}.html")),
+            ),
         };
         ReportPlan {
             kind,
             id: id.to_string(),
             title: title.to_string(),
             path,
+            html_path,
             data_path: PathBuf::from("data").join(format!("{stem}.csv")),
+            region: String::new(),
+        }
+    }
+
+    /// The plan, placed in region `region`.
+    pub fn in_region(self, region: &str) -> ReportPlan {
+        ReportPlan {
+            region: region.to_string(),
+            ..self
         }
     }
 }
@@ -125,6 +188,8 @@ pub struct StageTimings {
     pub document: std::time::Duration,
     pub typeset: std::time::Duration,
     pub pdf_export: std::time::Duration,
+    /// Compiling and writing out the HTML edition.
+    pub html: std::time::Duration,
     pub write: std::time::Duration,
 }
 
@@ -133,6 +198,7 @@ impl StageTimings {
         self.document += other.document;
         self.typeset += other.typeset;
         self.pdf_export += other.pdf_export;
+        self.html += other.html;
         self.write += other.write;
     }
 }
@@ -180,9 +246,12 @@ pub struct Issue {
 /// Most changes listed in a report's "What changed" section; changes.csv has them all.
 pub const CHANGES_SHOWN: usize = 60;
 
-/// A finished report: the PDF and the figures it shows.
+/// A finished report: its editions and the figures it shows.
 pub struct Report {
-    pub pdf: Vec<u8>,
+    /// None when the build does not write PDFs.
+    pub pdf: Option<Vec<u8>>,
+    /// None when the build does not write the HTML edition.
+    pub html: Option<Vec<u8>>,
     pub rendered: Rendered,
     pub timings: StageTimings,
 }
@@ -217,12 +286,13 @@ pub fn prepare(
     })
 }
 
-/// Sets the version and what changed, and typesets the report.
+/// Sets the version and what changed, and typesets the report in the editions asked for.
 pub fn finish(
     typesetter: &Typesetter,
     plan: &ReportPlan,
     prepared: Prepared,
     issue: &Issue,
+    formats: Formats,
 ) -> Result<Report, RenderError> {
     let Prepared {
         mut rendered,
@@ -231,16 +301,29 @@ pub fn finish(
     } = prepared;
     issue.apply(&mut rendered.model);
     let data = serde_json::to_vec(&rendered.model)?;
-    let (pdf, [typeset, pdf_export]) =
-        typesetter.pdf_timed(plan.kind.code(), data, rendered.svgs.clone(), issue.date)?;
-    let timings = StageTimings {
+    let world = typesetter.world(plan.kind.code(), data, rendered.svgs.clone(), issue.date)?;
+    let mut timings = StageTimings {
         document: document_time,
-        typeset,
-        pdf_export,
-        write: std::time::Duration::ZERO,
+        ..StageTimings::default()
+    };
+    let pdf = if formats.pdf {
+        let (pdf, [typeset, pdf_export]) = typesetter.pdf_of(&world)?;
+        timings.typeset = typeset;
+        timings.pdf_export = pdf_export;
+        Some(pdf)
+    } else {
+        None
+    };
+    let html = if formats.html {
+        let (html, time) = typesetter.html_of(&world)?;
+        timings.html = time;
+        Some(html)
+    } else {
+        None
     };
     Ok(Report {
         pdf,
+        html,
         rendered,
         timings,
     })

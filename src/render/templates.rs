@@ -29,7 +29,12 @@ const SHIPPED: &[(&str, &[u8])] = shipped!(
     "/messages/stacked_alt.j2",
     "/messages/hex_alt.j2",
     "/messages/trend_note.j2",
+    "/assets/report.css",
+    "/index.html.j2",
 );
+
+/// The batch index's template (a minijinja template of HTML, escaped as HTML).
+pub const INDEX_TEMPLATE: &str = "/index.html.j2";
 
 /// The logo a cover shows, when the set has one (SVG preferred).
 pub const LOGO_PATHS: [&str; 2] = ["/assets/logo.svg", "/assets/logo.png"];
@@ -87,7 +92,8 @@ impl TemplateSet {
     }
 
     /// Adds or replaces every `.typ` and `.j2` file in `dir` and every file under
-    /// `dir/assets/`. A `.j2` file counts as a message template wherever it stands.
+    /// `dir/assets/`. A `.j2` file counts as a message template wherever it stands, except
+    /// `index.html.j2` at the top, the batch index.
     pub fn overlay(&mut self, dir: &Path) -> Result<(), TemplateError> {
         let meta = std::fs::metadata(dir).map_err(|e| read_error(dir, e))?;
         if !meta.is_dir() {
@@ -156,14 +162,16 @@ impl TemplateSet {
 
     /// The message templates, as (name, text): `/messages/peer_alt.j2` is `peer_alt`.
     pub fn messages(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.texts(".j2").map(|(path, text)| {
-            let name = path
-                .rsplit('/')
-                .next()
-                .unwrap_or(path)
-                .trim_end_matches(".j2");
-            (name, text)
-        })
+        self.texts(".j2")
+            .filter(|(path, _)| path.starts_with("/messages/"))
+            .map(|(path, text)| {
+                let name = path
+                    .rsplit('/')
+                    .next()
+                    .unwrap_or(path)
+                    .trim_end_matches(".j2");
+                (name, text)
+            })
     }
 
     fn texts<'a>(&'a self, ending: &'a str) -> impl Iterator<Item = (&'a str, &'a str)> {
@@ -222,6 +230,9 @@ fn set_path(relative: &Path) -> Option<String> {
     }
     if parts.first() == Some(&"assets") && parts.len() > 1 {
         return Some(format!("/{}", parts.join("/")));
+    }
+    if parts.len() == 1 && format!("/{name}") == INDEX_TEMPLATE {
+        return Some(INDEX_TEMPLATE.to_string());
     }
     if name.ends_with(".j2") {
         return Some(format!("/messages/{name}"));

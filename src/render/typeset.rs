@@ -5,6 +5,10 @@
 //! The world serves nothing else: no file-system reads, no packages. Every report uses the
 //! same virtual paths (`/data.json`, `/charts/N.svg`), because typst interns file ids for
 //! the life of the process and runs out after 65,535 distinct paths.
+//!
+//! The HTML edition refers to a chart as `<img src="charts/<id>.svg" …>` and the export puts
+//! the chart itself there as a `data:` URL, so that each page is one self-contained file (a
+//! data URL made in the template would be hashed over and over by typst's memoisation).
 
 use super::templates::TemplateSet;
 use crate::census::Date;
@@ -14,7 +18,8 @@ use typst::foundations::{Bytes, Datetime};
 use typst::syntax::{FileId, RootedPath, Source, VirtualPath, VirtualRoot};
 use typst::text::{Font, FontBook};
 use typst::utils::LazyHash;
-use typst::{Library, LibraryExt, World, WorldExt};
+use typst::{Feature, Library, LibraryExt, World, WorldExt};
+use typst_html::{HtmlDocument, HtmlOptions};
 use typst_layout::PagedDocument;
 use typst_pdf::{PdfOptions, PdfStandard, PdfStandards, Timestamp};
 
@@ -52,6 +57,8 @@ pub enum TypesetError {
     Template(String),
     #[error("PDF export failed:\n{0}")]
     Export(String),
+    #[error("HTML export failed:\n{0}")]
+    HtmlExport(String),
     #[error("the report ran to {0} pages; the limit is {MAX_PAGES}")]
     TooLong(usize),
     #[error("no template named {0}")]
@@ -119,7 +126,12 @@ impl Typesetter {
             }
         }
         Typesetter {
-            library: LazyHash::new(Library::builder().build()),
+            // HTML on, so that the same templates also make the HTML edition (`target()`).
+            library: LazyHash::new(
+                Library::builder()
+                    .with_features([Feature::Html].into_iter().collect())
+                    .build(),
+            ),
             book: LazyHash::new(book),
             fonts,
             sources,
@@ -139,19 +151,18 @@ impl Typesetter {
         charts: Vec<(String, String)>,
         date: Date,
     ) -> Result<Vec<u8>, TypesetError> {
-        self.pdf_timed(entry, data, charts, date)
-            .map(|(pdf, _)| pdf)
+        let world = self.world(entry, data, charts, date)?;
+        self.pdf_of(&world).map(|(pdf, _)| pdf)
     }
 
-    /// As [`Typesetter::pdf`], also returning the (compile, export) durations.
-    pub fn pdf_timed(
+    /// The world of one report: template `entry` over its data and charts.
+    pub fn world(
         &self,
         entry: &str,
         data: Vec<u8>,
         charts: Vec<(String, String)>,
         date: Date,
-    ) -> Result<(Vec<u8>, [std::time::Duration; 2]), TypesetError> {
-        let started = std::time::Instant::now();
+    ) -> Result<ReportWorld<'_>, TypesetError> {
         let main = *self
             .entries
             .get(entry)
@@ -159,7 +170,7 @@ impl Typesetter {
         if charts.len() > MAX_CHARTS {
             return Err(TypesetError::TooManyCharts(charts.len()));
         }
-        let world = ReportWorld {
+        Ok(ReportWorld {
             base: self,
             main,
             data: Bytes::new(self.displayable(data)),
@@ -173,10 +184,18 @@ impl Typesetter {
                 })
                 .collect(),
             today: Datetime::from_ymd(date.year, date.month, date.day),
-        };
-        let document = typst::compile::<PagedDocument>(&world)
+        })
+    }
+
+    /// The report typeset as a tagged PDF/UA-1 document, with the (compile, export) durations.
+    pub fn pdf_of(
+        &self,
+        world: &ReportWorld,
+    ) -> Result<(Vec<u8>, [std::time::Duration; 2]), TypesetError> {
+        let started = std::time::Instant::now();
+        let document = typst::compile::<PagedDocument>(world)
             .output
-            .map_err(|errors| TypesetError::Template(describe(&world, &errors)))?;
+            .map_err(|errors| TypesetError::Template(describe(world, &errors)))?;
         let compiled = started.elapsed();
         if document.pages().len() > MAX_PAGES {
             return Err(TypesetError::TooLong(document.pages().len()));
@@ -189,8 +208,23 @@ impl Typesetter {
             ..PdfOptions::default()
         };
         let pdf = typst_pdf::pdf(&document, &options)
-            .map_err(|errors| TypesetError::Export(describe(&world, &errors)))?;
+            .map_err(|errors| TypesetError::Export(describe(world, &errors)))?;
         Ok((pdf, [compiled, started.elapsed() - compiled]))
+    }
+
+    /// The report's HTML edition (the templates' `target() == "html"` branch): one
+    /// self-contained page, charts embedded as images with their alternative text.
+    pub fn html_of(
+        &self,
+        world: &ReportWorld,
+    ) -> Result<(Vec<u8>, std::time::Duration), TypesetError> {
+        let started = std::time::Instant::now();
+        let document = typst::compile::<HtmlDocument>(world)
+            .output
+            .map_err(|errors| TypesetError::Template(describe(world, &errors)))?;
+        let html = typst_html::html(&document, &HtmlOptions { pretty: true })
+            .map_err(|errors| TypesetError::HtmlExport(describe(world, &errors)))?;
+        Ok((world.inline_charts(&html).into_bytes(), started.elapsed()))
     }
 }
 
@@ -321,6 +355,43 @@ pub struct ReportWorld<'a> {
     data: Bytes,
     charts: HashMap<FileId, Bytes>,
     today: Option<Datetime>,
+}
+
+impl ReportWorld<'_> {
+    /// `html` with every `src="charts/<id>.svg"` of a chart this report has replaced by the
+    /// chart as a `data:image/svg+xml;base64,` URL. Typst writes `"` inside an attribute as
+    /// `&quot;`, so the pattern only ever matches a real `src` attribute (in text it would
+    /// become a harmless run of base64).
+    fn inline_charts(&self, html: &str) -> String {
+        use base64::Engine;
+        const START: &str = "src=\"charts/";
+        let mut out = String::with_capacity(html.len() * 2);
+        let mut rest = html;
+        while let Some(at) = rest.find(START) {
+            let (before, tail) = rest.split_at(at);
+            out.push_str(before);
+            let name = &tail[START.len()..];
+            let chart = name
+                .find('"')
+                .map(|end| &name[..end])
+                .filter(|file| file.ends_with(".svg"))
+                .and_then(|file| self.charts.get(&project_file(&format!("/charts/{file}"))));
+            match chart {
+                Some(svg) => {
+                    out.push_str("src=\"data:image/svg+xml;base64,");
+                    base64::engine::general_purpose::STANDARD.encode_string(svg, &mut out);
+                    let file_len = name.find('"').unwrap_or_default();
+                    rest = &name[file_len..];
+                }
+                None => {
+                    out.push_str(START);
+                    rest = name;
+                }
+            }
+        }
+        out.push_str(rest);
+        out
+    }
 }
 
 impl World for ReportWorld<'_> {

@@ -1,0 +1,171 @@
+//! `index.html`: every report of an output folder with its kind, region, status, version,
+//! issue date and links to its editions and data companion, with the summary of the run that
+//! wrote it. The page comes from the template set's `index.html.j2` (minijinja, escaped as
+//! HTML), so its wording belongs to the templates as the reports' does. It is written with
+//! the manifest, in the same commit, and always lists what the manifest records.
+
+use super::manifest::{EntryKey, Manifest, Status};
+use super::BuildSummary;
+use crate::render::templates::{TemplateSet, INDEX_TEMPLATE};
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+
+pub const INDEX_FILE: &str = "index.html";
+
+#[derive(Debug, thiserror::Error)]
+pub enum IndexError {
+    #[error("the batch index template {INDEX_TEMPLATE} is missing from the template set")]
+    Missing,
+    #[error("the batch index template {INDEX_TEMPLATE}: {0:#}")]
+    Template(#[from] minijinja::Error),
+}
+
+/// How a report fared in the run that writes the index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunStatus {
+    /// Typeset and written in this run.
+    Built,
+    /// Up to date: its files were left as they were.
+    Unchanged,
+    Failed,
+}
+
+#[derive(Serialize)]
+struct Row<'a> {
+    id: &'a str,
+    title: &'a str,
+    kind: &'static str,
+    region: &'a str,
+    status: &'static str,
+    /// The first line of the error of a failed report.
+    error: Option<&'a str>,
+    version: u32,
+    issued: &'a str,
+    pdf: &'a str,
+    html: &'a str,
+    data: &'a str,
+}
+
+#[derive(Serialize)]
+struct Failure<'a> {
+    id: &'a str,
+    error: &'a str,
+}
+
+#[derive(Serialize)]
+struct Summary<'a> {
+    built: usize,
+    reissued: usize,
+    unchanged: usize,
+    failed: usize,
+    blocked: usize,
+    failures: Vec<Failure<'a>>,
+}
+
+/// The index of `manifest`'s reports. `run` says how each report fared in the run writing
+/// the index (a report it did not select counts as unchanged); without a run (merging shard
+/// manifests) the summary counts the manifest's statuses.
+pub fn render(
+    set: &TemplateSet,
+    census_title: &str,
+    manifest: &Manifest,
+    run: Option<(&BTreeMap<EntryKey, RunStatus>, &BuildSummary)>,
+) -> Result<String, IndexError> {
+    let template = set
+        .get(INDEX_TEMPLATE)
+        .and_then(|bytes| std::str::from_utf8(bytes).ok())
+        .ok_or(IndexError::Missing)?;
+    let css = set
+        .get("/assets/report.css")
+        .and_then(|bytes| std::str::from_utf8(bytes).ok())
+        .unwrap_or_default()
+        // Never close the style element early, whatever an overlay's stylesheet holds.
+        .replace("</", "<\\/");
+    let rows: Vec<Row> = manifest
+        .reports
+        .iter()
+        .map(|e| {
+            let ran = run.and_then(|(statuses, _)| statuses.get(&e.key()).copied());
+            let status = match (e.status.clone(), ran) {
+                (Status::Blocked, _) => "blocked",
+                (_, Some(RunStatus::Failed)) | (Status::Failed, None) => "failed",
+                (_, Some(RunStatus::Built)) => "built",
+                (_, Some(RunStatus::Unchanged)) | (Status::Built, None) => "unchanged",
+            };
+            Row {
+                id: &e.id,
+                title: &e.title,
+                kind: e.kind.code(),
+                region: &e.region,
+                status,
+                error: e
+                    .error
+                    .as_deref()
+                    .filter(|_| status == "failed")
+                    .and_then(|m| m.lines().next()),
+                version: e.version,
+                issued: &e.issued,
+                pdf: &e.path,
+                html: &e.html_path,
+                data: &e.data_path,
+            }
+        })
+        .collect();
+    let summary = match run {
+        Some((_, s)) => Summary {
+            built: s.built,
+            reissued: s.reissued,
+            unchanged: s.unchanged,
+            failed: s.failed,
+            blocked: s.blocked,
+            failures: s
+                .failures
+                .iter()
+                .map(|(id, error)| Failure { id, error })
+                .collect(),
+        },
+        None => {
+            let count = |status: &str| rows.iter().filter(|r| r.status == status).count();
+            Summary {
+                built: 0,
+                reissued: 0,
+                unchanged: count("unchanged"),
+                failed: count("failed"),
+                blocked: count("blocked"),
+                failures: rows
+                    .iter()
+                    .filter(|r| r.status == "failed")
+                    .map(|r| Failure {
+                        id: r.id,
+                        error: r.error.unwrap_or_default(),
+                    })
+                    .collect(),
+            }
+        }
+    };
+    let kinds: Vec<&str> = crate::render::ReportKind::ALL
+        .into_iter()
+        .filter(|k| manifest.reports.iter().any(|e| e.kind == *k))
+        .map(|k| k.code())
+        .collect();
+    let regions: BTreeSet<&str> = rows
+        .iter()
+        .map(|r| r.region)
+        .filter(|r| !r.is_empty())
+        .collect();
+    let mut env = minijinja::Environment::new();
+    env.set_auto_escape_callback(|_| minijinja::AutoEscape::Html);
+    env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
+    env.add_template("index", template)?;
+    let html = env.get_template("index")?.render(minijinja::context! {
+        census_title,
+        year => manifest.year,
+        program_version => env!("CARGO_PKG_VERSION"),
+        css,
+        summary,
+        kinds,
+        regions,
+        reports => rows,
+    })?;
+    Ok(html)
+}
