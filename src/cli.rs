@@ -250,8 +250,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                         request.out.display()
                     );
                     println!(
-                        "render it with the typst CLI (0.15):\n  {}",
-                        preview.command()
+                        "render it with the typst CLI (0.15):\n  {}\nand its HTML edition:\n  {}",
+                        preview.command(),
+                        preview.html_command()
                     );
                     Ok(ExitCode::SUCCESS)
                 }

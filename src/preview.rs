@@ -37,6 +37,17 @@ impl Preview {
             self.kind.code()
         )
     }
+
+    /// The typst command line that makes the same report's HTML edition there (its charts
+    /// stay beside it as `charts/<id>.svg` rather than inside it).
+    pub fn html_command(&self) -> String {
+        let out = self.out.display();
+        format!(
+            "typst compile --features html --format html --root {out} --font-path {out}/fonts --ignore-system-fonts {out}/{}.typ {out}/{}.html",
+            self.kind.code(),
+            self.kind.code()
+        )
+    }
 }
 
 /// Writes `data.json`, `charts/<id>.svg`, every template file and the fonts to

@@ -163,11 +163,16 @@ fn a_template_error_names_the_file_line_and_fails_only_the_reports_it_affects() 
 /// Compiles a `template-data` folder with the typst CLI's Python binding (`pip install
 /// typst==0.15.2`; `.ci/run` installs it), outside the program.
 fn typst_compile(folder: &Path, kind: &str) -> PathBuf {
-    let pdf = folder.join(format!("{kind}.pdf"));
+    typst_compile_as(folder, kind, "pdf")
+}
+
+/// As [`typst_compile`], to `format` (`pdf` or `html`).
+fn typst_compile_as(folder: &Path, kind: &str, format: &str) -> PathBuf {
+    let file = folder.join(format!("{kind}.{format}"));
     let script = format!(
-        "import typst\ntypst.compile({input:?}, output={output:?}, root={root:?}, font_paths=[{fonts:?}], ignore_system_fonts=True)\n",
+        "import typst\ntypst.compile({input:?}, output={output:?}, root={root:?}, font_paths=[{fonts:?}], ignore_system_fonts=True, format={format:?}, pretty=True)\n",
         input = folder.join(format!("{kind}.typ")).to_str().unwrap(),
-        output = pdf.to_str().unwrap(),
+        output = file.to_str().unwrap(),
         root = folder.to_str().unwrap(),
         fonts = folder.join("fonts").to_str().unwrap(),
     );
@@ -180,7 +185,21 @@ fn typst_compile(folder: &Path, kind: &str) -> PathBuf {
         "typst compile {kind}: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    pdf
+    file
+}
+
+/// An HTML page with every `src` attribute emptied: the build puts each chart inside the
+/// page, the typst command line leaves it beside it.
+fn without_sources(html: &str) -> String {
+    let mut out = String::new();
+    let mut rest = html;
+    while let Some(at) = rest.find(" src=\"") {
+        out.push_str(&rest[..at + 6]);
+        rest = &rest[at + 6..];
+        rest = &rest[rest.find('"').unwrap_or(0)..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// `template-data --only ID --out FOLDER` on the fixture in `dir`.
@@ -220,6 +239,30 @@ fn template_data_renders_with_the_typst_cli_as_the_build_does() {
             pdf_text(&pdf),
             pdf_text(&dir.path().join("out").join(path)),
             "{id}: the typst CLI and the build print the same text"
+        );
+        // The HTML edition too, from the same templates.
+        assert!(stdout.contains("--format html"), "{stdout}");
+        let html = std::fs::read_to_string(typst_compile_as(&folder, kind, "html")).unwrap();
+        let manifest: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(dir.path().join("out/manifest.json")).unwrap())
+                .unwrap();
+        let entry = manifest["reports"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["id"] == *id)
+            .unwrap();
+        let built = std::fs::read_to_string(
+            dir.path()
+                .join("out")
+                .join(entry["html_path"].as_str().unwrap()),
+        )
+        .unwrap();
+        assert!(html.contains("src=\"charts/") && built.contains("src=\"data:image/svg+xml"));
+        assert_eq!(
+            without_sources(&html),
+            without_sources(&built),
+            "{id}: the typst CLI and the build make the same HTML"
         );
     }
 }
