@@ -226,6 +226,22 @@ pub struct Census {
     pub workforce: Vec<WorkforceRow>,
     pub demographics: Vec<DemographicRow>,
     pub expansion_plans: Vec<ExpansionPlanRow>,
+    /// Planned posts by the template's categories, from the LAs' planning workbooks.
+    pub planned_posts: Vec<crate::plans::PlannedPosts>,
+    /// Planned continuity of care for prison leavers, from the workbooks.
+    pub planned_continuity: Vec<crate::plans::PlannedContinuity>,
+    /// Actual continuity of care (PHOF C20), from `continuity_of_care.csv`.
+    pub continuity_actual: Vec<ContinuityActual>,
+}
+
+/// The share of adults with a treatment need released from prison who engaged in community
+/// treatment within 3 weeks (Public Health Outcomes Framework C20), for one LA and year.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ContinuityActual {
+    pub la_code: String,
+    pub year: PlanYear,
+    pub percent: f64,
+    pub line: usize,
 }
 
 impl Census {

@@ -31,6 +31,27 @@ pub struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
+pub enum PlansCommand {
+    /// Write the blank planning workbook (xlsx) in the template layout, with the category
+    /// notes and cell validation (FTE in steps of 0.25, percentages 0-100).
+    Template {
+        /// The file to write, e.g. expansion-plan-template.xlsx.
+        #[arg(long)]
+        out: PathBuf,
+        /// The workbook's creation date (YYYY-MM-DD; default today). The same date gives
+        /// the same bytes.
+        #[arg(long)]
+        date: Option<String>,
+    },
+    /// Read and check every workbook in a census folder's `expansion_plans/` and print the
+    /// findings, each naming workbook, sheet and cell.
+    Check {
+        #[arg(long, default_value = DEFAULT_DATA)]
+        data: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
 pub enum Command {
     /// Check a census folder and write the queries to send back to participants.
     Validate {
@@ -110,6 +131,12 @@ pub enum Command {
         /// Lay these templates over the shipped ones, as `build --templates` does.
         #[arg(long)]
         templates: Option<PathBuf>,
+    },
+    /// The LAs' expansion planning workbooks: the blank template to send out, and a check of
+    /// the returned ones.
+    Plans {
+        #[command(subcommand)]
+        command: PlansCommand,
     },
     /// Write the publication workbooks (ODS and xlsx) for England and each region.
     Tables {
@@ -270,6 +297,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             );
             Ok(ExitCode::SUCCESS)
         }
+        Command::Plans { command } => run_plans(command),
         Command::Tables {
             data,
             out,
@@ -600,6 +628,65 @@ fn run_history(
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn run_plans(command: PlansCommand) -> anyhow::Result<ExitCode> {
+    match command {
+        PlansCommand::Template { out, date } => {
+            let date = match date {
+                Some(d) => parse_issue_date(&d)?,
+                None => crate::census::Date::today(),
+            };
+            let bytes = crate::plans::template_workbook(None, None, date)
+                .context("writing the planning template")?;
+            crate::export::write_atomic(&out, &bytes)?;
+            println!(
+                "wrote the blank expansion planning workbook to {}",
+                out.display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        PlansCommand::Check { data } => {
+            let loaded = match load::load(&data) {
+                Ok(loaded) => loaded,
+                Err(failure) => {
+                    eprintln!("{failure}");
+                    return Ok(ExitCode::from(EXIT_UNREADABLE));
+                }
+            };
+            let census = &loaded.census;
+            let started = std::time::Instant::now();
+            let la_codes: Vec<&str> = census
+                .local_authorities
+                .iter()
+                .map(|l| l.la_code.as_str())
+                .collect();
+            let books = crate::plans::read_folder(&data, &la_codes, &Default::default());
+            let elapsed = started.elapsed();
+            for finding in &books.findings {
+                println!("{finding}");
+            }
+            let errors = books
+                .findings
+                .iter()
+                .filter(|f| f.severity == crate::finding::Severity::Error)
+                .count();
+            println!(
+                "{} workbook(s) read in {:.2} s: {} planned post figures, {} continuity of care figures; {} error(s), {} warning(s)",
+                books.read.len(),
+                elapsed.as_secs_f64(),
+                books.posts.len(),
+                books.continuity.len(),
+                errors,
+                books.findings.len() - errors
+            );
+            Ok(if errors > 0 {
+                ExitCode::from(EXIT_FINDINGS)
+            } else {
+                ExitCode::SUCCESS
+            })
+        }
+    }
 }
 
 fn run_build(request: &BuildRequest, timings: Option<&Path>) -> anyhow::Result<ExitCode> {

@@ -59,6 +59,27 @@ code_table! {
 }
 
 code_table! {
+    /// The workforce categories of the LAs' expansion planning template (SPEC §11), in the
+    /// template's order. The three subset rows count part of the drug and alcohol workers.
+    PlanCategory {
+        SocialWorkers => ("social_workers", "Social workers"),
+        Pharmacists => ("pharmacists", "Pharmacists"),
+        Nurses => ("nurses", "Nurses"),
+        AddictionPsychiatrists => ("addiction_psychiatrists", "Addiction psychiatrists"),
+        OtherDoctors => ("other_doctors", "Other doctors"),
+        ConsultantPsychologists => ("consultant_psychologists", "Consultant psychologists"),
+        PractitionerPsychologists => ("practitioner_psychologists", "Practitioner psychologists"),
+        AssistantPsychologists => ("assistant_psychologists", "Assistant psychologists"),
+        DrugAlcoholWorkers => ("drug_alcohol_workers", "Drug and alcohol workers"),
+        CjDrugAlcoholWorkers => ("cj_drug_alcohol_workers", "Criminal justice drug and alcohol workers (subset of total)"),
+        YpDrugAlcoholWorkers => ("yp_drug_alcohol_workers", "Young peoples' drug and alcohol workers (subset of total)"),
+        OtherDrugAlcoholWorkers => ("other_drug_alcohol_workers", "Other drug and alcohol workers (subset of total)"),
+        ServiceManagers => ("service_managers", "Service managers"),
+        Commissioners => ("commissioners", "Local council commissioners/coordinators/analysts"),
+    }
+}
+
+code_table! {
     Sector {
         LocalAuthority => ("local_authority", "Local authority"),
         Nhs => ("nhs", "NHS"),

@@ -119,6 +119,13 @@ impl Finding {
         self
     }
 
+    /// A spreadsheet cell as `sheet!cell`: the file becomes `book.xlsx!sheet!cell`, the way
+    /// spreadsheet programs name a cell of another workbook.
+    pub fn cell(mut self, sheet_cell: &str) -> Finding {
+        self.file = format!("{}!{sheet_cell}", self.file);
+        self
+    }
+
     pub fn org(mut self, org_id: &str) -> Finding {
         if !org_id.is_empty() {
             self.org_id = Some(org_id.to_string());

@@ -12,6 +12,7 @@ pub mod finding;
 pub mod load;
 pub mod metrics;
 pub mod pipeline;
+pub mod plans;
 pub mod preview;
 pub mod publication;
 pub mod reference;

@@ -10,8 +10,8 @@
 //! its first bad byte cannot give that.
 
 use crate::census::{
-    Census, CensusMeta, Date, DemographicRow, ExpansionPlanRow, LocalAuthority, Organisation,
-    PlanYear, ServiceArea, WorkforceRow,
+    Census, CensusMeta, ContinuityActual, Date, DemographicRow, ExpansionPlanRow, LocalAuthority,
+    Organisation, PlanYear, ServiceArea, WorkforceRow,
 };
 use crate::domain::{Dimension, OrgType, Region, Role, RoleGroup, Sector, Service};
 use crate::finding::{Finding, Rule, Severity};
@@ -25,6 +25,7 @@ pub const SERVICE_AREAS: &str = "service_areas.csv";
 pub const WORKFORCE: &str = "workforce.csv";
 pub const DEMOGRAPHICS: &str = "demographics.csv";
 pub const EXPANSION_PLANS: &str = "expansion_plans.csv";
+pub const CONTINUITY_OF_CARE: &str = "continuity_of_care.csv";
 
 /// The publisher named on the publication tables when `census.toml` names none.
 pub const DEFAULT_PUBLISHER: &str = "Drug and alcohol treatment and recovery workforce census team";
@@ -60,12 +61,13 @@ pub fn load(dir: &Path) -> Result<Loaded, LoadFailure> {
         &WORKFORCE_TABLE,
         &DEMOGRAPHICS_TABLE,
         &PLANS_TABLE,
+        &CONTINUITY_TABLE,
     ]
     .map(|spec| read_table(dir, spec, &mut findings));
     let fatal = meta.is_none()
         || tables
             .iter()
-            .zip([false, false, false, false, false, true])
+            .zip([false, false, false, false, false, true, true])
             .any(|(t, optional)| t.is_none() && !optional)
         || findings.iter().any(|f| {
             matches!(
@@ -79,7 +81,7 @@ pub fn load(dir: &Path) -> Result<Loaded, LoadFailure> {
             findings,
         });
     };
-    let [las, orgs, areas, workforce, demographics, plans] = tables;
+    let [las, orgs, areas, workforce, demographics, plans, continuity] = tables;
     let empty = || Table {
         file: "",
         rows: Vec::new(),
@@ -100,10 +102,84 @@ pub fn load(dir: &Path) -> Result<Loaded, LoadFailure> {
             demographic_row,
         ),
         expansion_plans: parse_rows(plans.unwrap_or_else(empty), &mut findings, plan_row),
+        planned_posts: Vec::new(),
+        planned_continuity: Vec::new(),
+        continuity_actual: parse_rows(
+            continuity.unwrap_or_else(empty),
+            &mut findings,
+            continuity_row,
+        ),
     };
     let mut census = census;
     drop_duplicates(&mut census, &mut findings);
+    read_workbooks(dir, &mut census, &mut findings);
     Ok(Loaded { census, findings })
+}
+
+/// The LAs' planning workbooks (`expansion_plans/<la_code>.xlsx`): their posts by category
+/// and planned continuity of care, and their plans by role group beside the CSV's. A CSV row
+/// for an LA, role group and year that a workbook also plans is an error naming both; the
+/// workbook's figure is used.
+fn read_workbooks(dir: &Path, census: &mut Census, findings: &mut Vec<Finding>) {
+    let commissioners: std::collections::BTreeMap<String, String> = census
+        .organisations
+        .iter()
+        .filter(|o| o.org_type == OrgType::Commissioner)
+        .filter_map(|o| Some((o.la_code.clone()?, o.org_id.clone())))
+        .collect();
+    let la_codes: Vec<&str> = census
+        .local_authorities
+        .iter()
+        .map(|l| l.la_code.as_str())
+        .collect();
+    let books = crate::plans::read_folder(dir, &la_codes, &commissioners);
+    findings.extend(books.findings);
+    // Each workbook's posts by role group and year (the subset rows are counted in the drug
+    // and alcohol workers already), with the cells they came from.
+    let mut by_group: std::collections::BTreeMap<
+        (String, RoleGroup, PlanYear),
+        (f64, Vec<String>),
+    > = Default::default();
+    for post in books.posts.iter().filter(|p| !p.category.is_subset()) {
+        let entry = by_group
+            .entry((post.la_code.clone(), post.category.group(), post.year))
+            .or_default();
+        entry.0 += post.fte;
+        entry.1.push(post.cell.clone());
+    }
+    census.expansion_plans.retain(|row| {
+        let key = (row.la_code.clone(), row.category, row.year);
+        let Some((_, cells)) = by_group.get(&key) else {
+            return true;
+        };
+        findings.push(
+            Finding::error(
+                Rule::DuplicateKey,
+                EXPANSION_PLANS,
+                format!(
+                    "{} {} {} is planned both here and in the LA's workbook ({}); the workbook's figure is used",
+                    row.la_code,
+                    row.category.code(),
+                    row.year,
+                    cells.join(", ")
+                ),
+            )
+            .at(row.line)
+            .field("planned_fte"),
+        );
+        false
+    });
+    for ((la_code, category, year), (fte, _)) in by_group {
+        census.expansion_plans.push(ExpansionPlanRow {
+            la_code,
+            category,
+            year,
+            planned_fte: fte,
+            line: 0,
+        });
+    }
+    census.planned_posts = books.posts;
+    census.planned_continuity = books.continuity;
 }
 
 /// The census year from `census.toml`, without loading the rest of the folder.
@@ -262,6 +338,13 @@ const DEMOGRAPHICS_TABLE: TableSpec = TableSpec {
 const PLANS_TABLE: TableSpec = TableSpec {
     file: EXPANSION_PLANS,
     required: &["la_code", "category", "year", "planned_fte"],
+    optional: &[],
+    optional_file: true,
+};
+
+const CONTINUITY_TABLE: TableSpec = TableSpec {
+    file: CONTINUITY_OF_CARE,
+    required: &["la_code", "year", "percent"],
     optional: &[],
     optional_file: true,
 };
@@ -798,6 +881,23 @@ fn plan_row(c: &mut Cells) -> Option<ExpansionPlanRow> {
     })
 }
 
+fn continuity_row(c: &mut Cells) -> Option<ContinuityActual> {
+    let la_code = c.text(0, "la_code");
+    let year = c.code(
+        1,
+        "year",
+        PlanYear::parse,
+        "2021-22, 2022-23, 2023-24, 2024-25",
+    );
+    let percent = c.number(2, "percent", 100.0);
+    Some(ContinuityActual {
+        la_code,
+        year: year?,
+        percent,
+        line: c.line,
+    })
+}
+
 /// Keeps the first row for each key; each later one is an error naming the earlier line.
 fn drop_duplicates(census: &mut Census, findings: &mut Vec<Finding>) {
     fn dedupe<T, K: Ord + Clone>(
@@ -916,6 +1016,9 @@ pub fn blocked_orgs(findings: &[Finding]) -> BTreeSet<String> {
     findings
         .iter()
         .filter(|f| f.severity == Severity::Error)
+        // A bad cell of an LA's planning workbook is left out of the plan; the commissioners'
+        // own workforce return is not in doubt, so it is queried, not blocked.
+        .filter(|f| !f.file.starts_with(crate::plans::PLANS_DIR))
         .filter_map(|f| f.org_id.clone())
         .collect()
 }

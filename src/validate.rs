@@ -140,6 +140,19 @@ fn check_references(census: &Census, findings: &mut Vec<Finding>) {
             );
         }
     }
+    for row in &census.continuity_actual {
+        if !las.contains_key(row.la_code.as_str()) {
+            findings.push(
+                Finding::error(
+                    Rule::Reference,
+                    load::CONTINUITY_OF_CARE,
+                    format!("la_code '{}' is not in local_authorities.csv", row.la_code),
+                )
+                .at(row.line)
+                .field("la_code"),
+            );
+        }
+    }
     let with_workforce: BTreeSet<&str> =
         census.workforce.iter().map(|r| r.org_id.as_str()).collect();
     for org in &census.organisations {

@@ -152,8 +152,28 @@ fn unit_rows(year: &YearMetrics, unit: &Unit, out: &mut Vec<MetricRow>) {
         }
         for line in &area.expansion {
             let g = line.category.code();
-            push(format!("expansion.{g}.planned_fte"), Some(line.planned_fte));
-            push(format!("expansion.{g}.actual_wte"), Some(line.actual_wte));
+            push(
+                format!("expansion_group.{g}.planned_fte"),
+                Some(line.planned_fte),
+            );
+            push(
+                format!("expansion_group.{g}.actual_wte"),
+                Some(line.actual_wte),
+            );
+        }
+        for plan in &area.plan {
+            let c = plan.category.code();
+            for (year, fte) in &plan.planned {
+                push(format!("expansion.{c}.planned_fte.{year}"), Some(*fte));
+            }
+            push(format!("expansion.{c}.actual_wte"), Some(plan.actual_wte));
+            push(format!("expansion.{c}.achieved_share"), plan.achieved_share);
+        }
+        for (year, percent) in &area.continuity.planned {
+            push(format!("continuity_of_care.planned.{year}"), Some(*percent));
+        }
+        for (year, percent) in &area.continuity.actual {
+            push(format!("continuity_of_care.actual.{year}"), Some(*percent));
         }
     }
     let view = diversity::view(&unit.diversity, unit.totals.headcount);

@@ -244,6 +244,31 @@ pub struct AreaFigures {
     pub mdt: Vec<MdtLine>,
     /// LAs in a region; regions in England.
     pub members: Vec<String>,
+    /// LAs only: the planning workbook's posts by the template's categories and year,
+    /// against the census actual.
+    pub plan: Vec<CategoryPlan>,
+    /// LAs only: planned (workbook) and actual (continuity_of_care.csv) continuity of care.
+    pub continuity: Continuity,
+}
+
+/// One category of an LA's planning workbook.
+#[derive(Debug, Clone, Serialize)]
+pub struct CategoryPlan {
+    pub category: crate::domain::PlanCategory,
+    /// Planned FTE by financial year (2021-22 is the baseline).
+    pub planned: BTreeMap<crate::census::PlanYear, f64>,
+    /// The census WTE of the category's roles (attributed to the LA; its commissioning team
+    /// for the commissioners' row).
+    pub actual_wte: f64,
+    /// Actual WTE as a share of the posts planned for the census's plan year.
+    pub achieved_share: Option<f64>,
+}
+
+/// Continuity of care for prison leavers, in percent by financial year.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Continuity {
+    pub planned: BTreeMap<crate::census::PlanYear, f64>,
+    pub actual: BTreeMap<crate::census::PlanYear, f64>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -575,6 +600,16 @@ pub fn compute_year(
             Vec::new(),
             assumptions,
         ));
+        if let Some(area) = unit.area.as_mut() {
+            area.plan = category_plans(
+                census,
+                &la.la_code,
+                plan_year,
+                &unit.by_role,
+                commissioning_wte,
+            );
+            area.continuity = continuity(census, &la.la_code);
+        }
         units.insert((EntityKind::La, la.la_code.clone()), unit);
     }
 
@@ -775,6 +810,66 @@ fn area_figures(
         expansion,
         mdt: mdt::calculate(assumptions, adults, young, |g| unit.group_wte(g)),
         members,
+        plan: Vec::new(),
+        continuity: Continuity::default(),
+    }
+}
+
+/// An LA's planning workbook by category, against the census WTE of each category's roles.
+fn category_plans(
+    census: &Census,
+    la_code: &str,
+    plan_year: PlanYear,
+    by_role: &BTreeMap<Role, Totals>,
+    commissioning_wte: f64,
+) -> Vec<CategoryPlan> {
+    use crate::domain::PlanCategory;
+    let mut out = Vec::new();
+    for category in PlanCategory::ALL.iter().copied() {
+        let planned: BTreeMap<PlanYear, f64> = census
+            .planned_posts
+            .iter()
+            .filter(|p| p.la_code == la_code && p.category == category)
+            .map(|p| (p.year, p.fte))
+            .collect();
+        if planned.is_empty() {
+            continue;
+        }
+        let actual_wte = if category == PlanCategory::Commissioners {
+            commissioning_wte
+        } else {
+            category
+                .roles()
+                .iter()
+                .filter_map(|r| by_role.get(r))
+                .map(|t| t.wte)
+                .sum()
+        };
+        let achieved_share = planned.get(&plan_year).and_then(|p| ratio(actual_wte, *p));
+        out.push(CategoryPlan {
+            category,
+            planned,
+            actual_wte,
+            achieved_share,
+        });
+    }
+    out
+}
+
+fn continuity(census: &Census, la_code: &str) -> Continuity {
+    Continuity {
+        planned: census
+            .planned_continuity
+            .iter()
+            .filter(|p| p.la_code == la_code)
+            .map(|p| (p.year, p.percent))
+            .collect(),
+        actual: census
+            .continuity_actual
+            .iter()
+            .filter(|p| p.la_code == la_code)
+            .map(|p| (p.year, p.percent))
+            .collect(),
     }
 }
 
