@@ -38,6 +38,8 @@ pub enum Rule {
     Reference,
     WteAboveHeadcount,
     SharesSum,
+    /// An expansion plan's three subset rows add up to more than its drug and alcohol workers.
+    PlanSubsets,
     DemographicTotal,
     VacancyRate,
     CaseloadOutlier,
@@ -65,6 +67,7 @@ impl Rule {
             Rule::Reference => "reference",
             Rule::WteAboveHeadcount => "wte_above_headcount",
             Rule::SharesSum => "service_area_shares",
+            Rule::PlanSubsets => "plan_subsets",
             Rule::DemographicTotal => "demographic_total",
             Rule::VacancyRate => "vacancy_rate_high",
             Rule::CaseloadOutlier => "caseload_outlier",

@@ -117,9 +117,9 @@ pub fn load(dir: &Path) -> Result<Loaded, LoadFailure> {
 }
 
 /// The LAs' planning workbooks (`expansion_plans/<la_code>.xlsx`): their posts by category
-/// and planned continuity of care, and their plans by role group beside the CSV's. A CSV row
-/// for an LA, role group and year that a workbook also plans is an error naming both; the
-/// workbook's figure is used.
+/// and planned continuity of care. A CSV row for an LA, role group and year that a workbook
+/// also plans (its categories summed by role group) is an error naming both; the workbook's
+/// figures are used.
 fn read_workbooks(dir: &Path, census: &mut Census, findings: &mut Vec<Finding>) {
     let commissioners: std::collections::BTreeMap<String, String> = census
         .organisations
@@ -135,7 +135,8 @@ fn read_workbooks(dir: &Path, census: &mut Census, findings: &mut Vec<Finding>) 
     let books = crate::plans::read_folder(dir, &la_codes, &commissioners);
     findings.extend(books.findings);
     // Each workbook's posts by role group and year (the subset rows are counted in the drug
-    // and alcohol workers already), with the cells they came from.
+    // and alcohol workers already), with the cells they came from, to find CSV rows that
+    // plan the same.
     let mut by_group: std::collections::BTreeMap<
         (String, RoleGroup, PlanYear),
         (f64, Vec<String>),
@@ -169,15 +170,6 @@ fn read_workbooks(dir: &Path, census: &mut Census, findings: &mut Vec<Finding>) 
         );
         false
     });
-    for ((la_code, category, year), (fte, _)) in by_group {
-        census.expansion_plans.push(ExpansionPlanRow {
-            la_code,
-            category,
-            year,
-            planned_fte: fte,
-            line: 0,
-        });
-    }
     census.planned_posts = books.posts;
     census.planned_continuity = books.continuity;
 }

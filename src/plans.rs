@@ -508,7 +508,7 @@ impl SheetReader<'_> {
             if subsets > total + 1e-9 {
                 self.at(
                     Severity::Warning,
-                    Rule::SharesSum,
+                    Rule::PlanSubsets,
                     grid,
                     row,
                     col,

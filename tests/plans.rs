@@ -435,6 +435,12 @@ fn a_corrupt_or_oversized_workbook_is_one_error_and_the_reports_still_build() {
         queries.contains("expansion_plans/E08000035.xlsx"),
         "{queries}"
     );
+    // And to the Leeds commissioners' own query list.
+    let list = std::fs::read_to_string(dir.path().join("v/queries/C01.md")).unwrap();
+    assert!(
+        list.contains("E08000035.xlsx | the workbook cannot be opened"),
+        "{list}"
+    );
     assert!(out.status.code().is_some());
     let metrics = census_reports(&["metrics", "--data", "2024", "--out", "m.csv"], dir.path());
     assert!(metrics.status.success());
@@ -529,4 +535,154 @@ fn unzip(bytes: &[u8], name: &str) -> String {
         .read_to_string(&mut text)
         .unwrap();
     text
+}
+
+#[test]
+fn plans_reach_the_la_regional_and_national_reports_and_reconcile() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("2024");
+    Fixture::clean().write(&data);
+    std::fs::remove_file(data.join("expansion_plans.csv")).unwrap();
+    std::fs::create_dir_all(data.join("expansion_plans")).unwrap();
+    std::fs::write(
+        data.join("expansion_plans/E08000035.xlsx"),
+        Book::valid().bytes(),
+    )
+    .unwrap();
+    // City of London plans 60% for 2024-25, short of the ambition.
+    let london = Book::valid().set(1, 5, 4, Cell::Num(60.0));
+    std::fs::write(data.join("expansion_plans/E09000001.xlsx"), london.bytes()).unwrap();
+    std::fs::write(
+        data.join("continuity_of_care.csv"),
+        "la_code,year,percent\nE08000035,2021-22,35.5\nE08000035,2022-23,41.0\n",
+    )
+    .unwrap();
+    let out = census_reports(&["metrics", "--data", "2024", "--out", "m.csv"], dir.path());
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let metrics = std::fs::read_to_string(dir.path().join("m.csv")).unwrap();
+    let value = |entity: &str, metric: &str| -> String {
+        metrics
+            .lines()
+            .find(|l| l.contains(&format!(",{entity},")) && l.contains(&format!(",{metric},")))
+            .and_then(|l| l.rsplit(',').next())
+            .unwrap_or_else(|| panic!("{entity} {metric} is not in the export"))
+            .to_string()
+    };
+    // Nurses: 12 FTE planned for 2023-24 by each LA, 24 in England.
+    assert_eq!(
+        value("E08000035", "expansion.nurses.planned_fte.2023-24"),
+        "12"
+    );
+    assert_eq!(
+        value("england", "expansion.nurses.planned_fte.2023-24"),
+        "24"
+    );
+    assert_eq!(
+        value("E08000035", "continuity_of_care.planned.2024-25"),
+        "75"
+    );
+    assert_eq!(
+        value("E08000035", "continuity_of_care.actual.2022-23"),
+        "41"
+    );
+    assert_eq!(
+        value("england", "continuity_of_care.las_planning_ambition"),
+        "1"
+    );
+    assert_eq!(value("england", "continuity_of_care.las_with_plan"), "2");
+    // The regions' sums add up to England's.
+    let regional: f64 = ["north_east_and_yorkshire", "london"]
+        .iter()
+        .map(|r| {
+            value(r, "expansion.drug_alcohol_workers.planned_fte.2024-25")
+                .parse::<f64>()
+                .unwrap()
+        })
+        .sum();
+    assert_eq!(
+        regional,
+        value(
+            "england",
+            "expansion.drug_alcohol_workers.planned_fte.2024-25"
+        )
+        .parse::<f64>()
+        .unwrap()
+    );
+
+    let out = census_reports(
+        &[
+            "build",
+            "--data",
+            "2024",
+            "--out",
+            "out",
+            "--only",
+            "E08000035",
+            "--only",
+            "england",
+        ],
+        dir.path(),
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let la = std::fs::read_to_string(dir.path().join("out/data/E08000035.csv")).unwrap();
+    assert!(
+        la.contains("expansion_categories,nurses,planned_2023-24,12.0,"),
+        "{la}"
+    );
+    assert!(
+        la.contains("expansion_categories,cj_drug_alcohol_workers,"),
+        "the subset rows"
+    );
+    assert!(
+        la.contains("continuity_of_care,2022,series_2,41.0%"),
+        "{la}"
+    );
+    let england = std::fs::read_to_string(dir.path().join("out/data/england.csv")).unwrap();
+    assert!(
+        england.contains("plan_ambitions,continuity_of_care,planned,1 of 2"),
+        "{england}"
+    );
+    assert!(
+        england.contains("expansion_categories,nurses,planned_2023-24,24.0,"),
+        "{england}"
+    );
+    let html = std::fs::read_to_string(dir.path().join("out/html/la/E08000035.html")).unwrap();
+    assert!(html.contains("Continuity of care for prison leavers"));
+}
+
+#[test]
+fn an_ods_workbook_reads_like_an_xlsx_one() {
+    use spreadsheet_ods::{Sheet, WorkBook};
+    let mut wb = WorkBook::new_empty();
+    for (name, _, cells) in &Book::valid().sheets {
+        let mut sheet = Sheet::new(name.as_str());
+        for ((row, col), cell) in cells {
+            match cell {
+                Cell::Num(x) => sheet.set_value(*row, u32::from(*col), *x),
+                Cell::Text(t) => sheet.set_value(*row, u32::from(*col), *t),
+                Cell::Formula(..) => unreachable!("the valid book has no formula"),
+            }
+        }
+        wb.push_sheet(sheet);
+    }
+    let bytes = spreadsheet_ods::write_ods_buf(&mut wb, Vec::new()).unwrap();
+    let (_dir, books) = read(&[("E08000035.ods", bytes)]);
+    assert!(books.findings.is_empty(), "{:#?}", findings(&books));
+    assert_eq!(books.posts.len(), 14 * 4);
+    let nurses = books
+        .posts
+        .iter()
+        .find(|p| p.category == PlanCategory::Nurses && p.year.start == 2023)
+        .unwrap();
+    assert_eq!(nurses.fte, 12.0);
+    assert_eq!(nurses.cell, "E08000035.ods!Workforce expansion!E8");
 }

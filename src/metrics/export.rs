@@ -175,6 +175,16 @@ fn unit_rows(year: &YearMetrics, unit: &Unit, out: &mut Vec<MetricRow>) {
         for (year, percent) in &area.continuity.actual {
             push(format!("continuity_of_care.actual.{year}"), Some(*percent));
         }
+        if let Some((reaching, planning)) = area.continuity_ambition {
+            push(
+                "continuity_of_care.las_planning_ambition".into(),
+                Some(reaching as f64),
+            );
+            push(
+                "continuity_of_care.las_with_plan".into(),
+                Some(planning as f64),
+            );
+        }
     }
     let view = diversity::view(&unit.diversity, unit.totals.headcount);
     for dimension in &view.dimensions {

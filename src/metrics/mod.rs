@@ -249,6 +249,9 @@ pub struct AreaFigures {
     pub plan: Vec<CategoryPlan>,
     /// LAs only: planned (workbook) and actual (continuity_of_care.csv) continuity of care.
     pub continuity: Continuity,
+    /// Regions and England: (LAs planning continuity of care of at least the national
+    /// ambition, 75%, for 2024-25; LAs with a plan for 2024-25).
+    pub continuity_ambition: Option<(usize, usize)>,
 }
 
 /// One category of an LA's planning workbook.
@@ -675,6 +678,19 @@ pub fn compute_year(
         assumptions,
         &all_orgs,
     );
+    // The sum of the LAs' planning workbooks for each region and England.
+    let mut england = england;
+    for unit in region_units.iter_mut().chain([&mut england]) {
+        let region = unit.region;
+        let las = units
+            .values()
+            .filter(|u| u.kind == EntityKind::La && (region.is_none() || u.region == region));
+        let (plan, reaching) = sum_plans(las, plan_year);
+        if let Some(area) = unit.area.as_mut() {
+            area.plan = plan;
+            area.continuity_ambition = reaching;
+        }
+    }
     for unit in region_units.into_iter().chain([england]) {
         units.insert((unit.kind, unit.id.clone()), unit);
     }
@@ -812,7 +828,51 @@ fn area_figures(
         members,
         plan: Vec::new(),
         continuity: Continuity::default(),
+        continuity_ambition: None,
     }
+}
+
+/// The LAs' planning workbooks summed by category (actual WTE summed over the LAs that plan
+/// the category), and how many of the LAs with a 2024-25 continuity of care plan reach the
+/// national ambition.
+fn sum_plans<'a>(
+    las: impl Iterator<Item = &'a Unit>,
+    plan_year: PlanYear,
+) -> (Vec<CategoryPlan>, Option<(usize, usize)>) {
+    let mut sums: BTreeMap<crate::domain::PlanCategory, CategoryPlan> = BTreeMap::new();
+    let (mut reaching, mut planning) = (0, 0);
+    for la in las {
+        let Some(area) = la.area.as_ref() else {
+            continue;
+        };
+        for plan in &area.plan {
+            let sum = sums.entry(plan.category).or_insert_with(|| CategoryPlan {
+                category: plan.category,
+                planned: BTreeMap::new(),
+                actual_wte: 0.0,
+                achieved_share: None,
+            });
+            for (year, fte) in &plan.planned {
+                *sum.planned.entry(*year).or_insert(0.0) += fte;
+            }
+            sum.actual_wte += plan.actual_wte;
+        }
+        if let Some(percent) = area.continuity.planned.get(&PlanYear { start: 2024 }) {
+            planning += 1;
+            reaching += usize::from(*percent >= crate::plans::CONTINUITY_AMBITION);
+        }
+    }
+    let plans = sums
+        .into_values()
+        .map(|mut p| {
+            p.achieved_share = p
+                .planned
+                .get(&plan_year)
+                .and_then(|x| ratio(p.actual_wte, *x));
+            p
+        })
+        .collect();
+    (plans, (planning > 0).then_some((reaching, planning)))
 }
 
 /// An LA's planning workbook by category, against the census WTE of each category's roles.
