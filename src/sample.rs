@@ -6,7 +6,8 @@
 //! name is invented. A handful of deliberate data-quality problems per year give
 //! `validate` real queries to find (and one blocking error in 2023).
 
-use crate::domain::{Dimension, OrgType, Region, Role, RoleGroup, Sector, Service};
+use crate::census::Date;
+use crate::domain::{Dimension, OrgType, Region, Role, Sector, Service};
 use crate::export::{csv_bytes, write_atomic, WriteError};
 use crate::reference::{self, ReferenceLa};
 use rand::{Rng, SeedableRng};
@@ -33,7 +34,8 @@ pub enum SampleError {
 /// The generated files of one census-year folder, by file name.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SampleCensus {
-    pub files: BTreeMap<&'static str, Vec<u8>>,
+    /// By path within the folder (`workforce.csv`, `expansion_plans/E06000001.xlsx`).
+    pub files: BTreeMap<String, Vec<u8>>,
 }
 
 impl SampleCensus {
@@ -767,17 +769,23 @@ impl<'a> YearBuilder<'a> {
 
         let problems = Problems::pick(year, &active, rng);
         let mut files = BTreeMap::new();
-        files.insert("census.toml", self.census_toml().into_bytes());
-        files.insert("local_authorities.csv", self.la_csv());
+        files.insert("census.toml".into(), self.census_toml().into_bytes());
+        files.insert("local_authorities.csv".into(), self.la_csv());
         let (workforce, headcounts) = self.workforce_csv(&active, &matrix, &problems, rng);
-        files.insert("workforce.csv", workforce);
-        files.insert("organisations.csv", self.org_csv(&active, &headcounts, rng));
-        files.insert("service_areas.csv", self.area_csv(&active));
+        files.insert("workforce.csv".into(), workforce);
         files.insert(
-            "demographics.csv",
+            "organisations.csv".into(),
+            self.org_csv(&active, &headcounts, rng),
+        );
+        files.insert("service_areas.csv".into(), self.area_csv(&active));
+        files.insert(
+            "demographics.csv".into(),
             self.demographics_csv(&active, &headcounts, &problems, rng),
         );
-        files.insert("expansion_plans.csv", self.plans_csv(rng));
+        // The LAs return their plans as planning workbooks (no expansion_plans.csv), each
+        // from its own generator, so that adding them changed no other file.
+        files.extend(self.plan_workbooks());
+        files.insert("continuity_of_care.csv".into(), self.continuity_csv());
         SampleCensus { files }
     }
 
@@ -1150,39 +1158,119 @@ impl<'a> YearBuilder<'a> {
         csv_bytes(&["org_id", "dimension", "category", "headcount"], &rows)
     }
 
-    /// Plans were set in 2022 for 2021-22 (the baseline) to 2024-25, by role group.
-    fn plans_csv(&self, rng: &mut ChaCha8Rng) -> Vec<u8> {
-        let groups = [
-            (RoleGroup::DrugAlcoholWorkers, 0.49, 0.09),
-            (RoleGroup::LivedExperiencePeer, 0.06, 0.05),
-            (RoleGroup::Nursing, 0.09, 0.06),
-            (RoleGroup::Medical, 0.025, 0.06),
-            (RoleGroup::Psychology, 0.025, 0.07),
-            (RoleGroup::SocialWork, 0.015, 0.05),
-            (RoleGroup::Pharmacy, 0.01, 0.05),
+    /// Each LA's planning workbook: posts by the template's categories for 2021-22 (the
+    /// baseline) to 2024-25, set in 2022 against the 2022 workforce, and its planned
+    /// continuity of care. The same LA gets the same plan in every year's folder. A few carry
+    /// the data-quality problems the checks find.
+    fn plan_workbooks(&self) -> Vec<(String, Vec<u8>)> {
+        use crate::domain::PlanCategory::{self, *};
+        use crate::plans::LaPlan;
+        // Share of the LA's 2022 provider WTE, and yearly growth planned.
+        let categories: [(PlanCategory, f64, f64); 13] = [
+            (SocialWorkers, 0.015, 0.05),
+            (Pharmacists, 0.01, 0.05),
+            (Nurses, 0.09, 0.06),
+            (AddictionPsychiatrists, 0.012, 0.06),
+            (OtherDoctors, 0.013, 0.05),
+            (ConsultantPsychologists, 0.008, 0.07),
+            (PractitionerPsychologists, 0.012, 0.07),
+            (AssistantPsychologists, 0.005, 0.07),
+            (DrugAlcoholWorkers, 0.49, 0.09),
+            (CjDrugAlcoholWorkers, 0.12, 0.09),
+            (YpDrugAlcoholWorkers, 0.08, 0.08),
+            (ServiceManagers, 0.05, 0.03),
+            (Commissioners, 0.0, 0.05),
         ];
         let total_adults: f64 = self.las.iter().map(|l| l.3 as f64).sum::<f64>().max(1.0);
-        // Plans were made against the 2022 workforce, whatever year is being generated.
         let provider_wte = targets(2022).map_or(0.0, |t| t.provider_wte) * self.scale;
-        let mut rows = Vec::new();
-        for (la, _, _, adults, _) in &self.las {
+        let published = Date::parse(&format!("{}-11-28", self.year)).unwrap_or(Date {
+            year: i32::from(self.year),
+            month: 11,
+            day: 28,
+        });
+        let quarter = |x: f64| (x * 4.0).round() / 4.0;
+        let mut out = Vec::new();
+        for (i, (la, _, _, adults, _)) in self.las.iter().enumerate() {
+            let mut rng = ChaCha8Rng::seed_from_u64(0x706c_616e ^ fnv(&la.la_code));
             let la_wte = provider_wte * (*adults as f64) / total_adults;
-            for (group, share, growth) in groups {
-                let baseline = la_wte * share * rng.random_range(0.8..1.2) / 1.1;
+            let mut plan = LaPlan::default();
+            for (category, share, growth) in categories {
+                let baseline = match category {
+                    Commissioners => rng.random_range(2.0..5.0),
+                    _ => la_wte * share * rng.random_range(0.8..1.2) / 1.1,
+                };
                 let ambition: f64 = growth * rng.random_range(0.5..1.5);
-                for (i, start) in (2021u16..=2024).enumerate() {
-                    let planned = baseline * (1.0 + ambition).powi(i as i32);
-                    let quarters = (planned * 4.0).round() / 4.0;
-                    rows.push(vec![
-                        la.la_code.clone(),
-                        group.code().into(),
-                        format!("{start}-{:02}", (start + 1) % 100),
-                        format!("{quarters:.2}"),
-                    ]);
+                for (y, start) in (2021u16..=2024).enumerate() {
+                    let planned = quarter(baseline * (1.0 + ambition).powi(y as i32));
+                    plan.posts.insert((category, start), planned);
                 }
             }
+            // The other drug and alcohol workers are what the two named subsets leave.
+            for start in 2021u16..=2024 {
+                let total = plan.posts[&(DrugAlcoholWorkers, start)];
+                let named = plan.posts[&(CjDrugAlcoholWorkers, start)]
+                    + plan.posts[&(YpDrugAlcoholWorkers, start)];
+                plan.posts
+                    .insert((OtherDrugAlcoholWorkers, start), (total - named).max(0.0));
+            }
+            // From about 37% towards the ambition of 75% (most LAs plan to reach it).
+            let baseline: f64 = (37.0 + rng.random_range(-9.0..9.0_f64)).round();
+            let target: f64 = if rng.random_bool(0.7) {
+                75.0
+            } else {
+                rng.random_range(55.0..74.0_f64).round()
+            };
+            for (y, start) in (2021u16..=2024).enumerate() {
+                let percent = baseline + (target - baseline) * y as f64 / 3.0;
+                plan.continuity.insert(start, percent.round());
+            }
+            // Data-quality problems in a few workbooks, every year the same LAs.
+            match i % 50 {
+                7 => {
+                    plan.posts
+                        .insert((Nurses, 2023), quarter(plan.posts[&(Nurses, 2023)]) + 0.1);
+                }
+                19 => {
+                    let total = plan.posts[&(DrugAlcoholWorkers, 2024)];
+                    plan.posts.insert((CjDrugAlcoholWorkers, 2024), total);
+                }
+                31 => {
+                    plan.continuity.insert(2024, 750.0);
+                }
+                _ => {}
+            }
+            let bytes = crate::plans::template_workbook(
+                Some(&plan),
+                Some((&la.la_code, &la.la_name)),
+                published,
+            )
+            .unwrap_or_default();
+            out.push((
+                format!("{}/{}.xlsx", crate::plans::PLANS_DIR, la.la_code),
+                bytes,
+            ));
         }
-        csv_bytes(&["la_code", "category", "year", "planned_fte"], &rows)
+        out
+    }
+
+    /// The actual continuity of care for prison leavers (PHOF C20) by LA, for each year up to
+    /// the census's plan year: about 37% nationally in 2021-22, rising a few points a year.
+    fn continuity_csv(&self) -> Vec<u8> {
+        let last = crate::census::PlanYear::for_census(self.year).start;
+        let mut rows = Vec::new();
+        for (la, _, _, _, _) in &self.las {
+            let mut rng = ChaCha8Rng::seed_from_u64(0x6332_3020 ^ fnv(&la.la_code));
+            let mut percent: f64 = 37.0 + rng.random_range(-10.0..10.0_f64);
+            for start in 2021u16..=last {
+                rows.push(vec![
+                    la.la_code.clone(),
+                    format!("{start}-{:02}", (start + 1) % 100),
+                    format!("{:.1}", percent.clamp(5.0, 95.0)),
+                ]);
+                percent += rng.random_range(0.0..7.0_f64);
+            }
+        }
+        csv_bytes(&["la_code", "year", "percent"], &rows)
     }
 }
 
