@@ -654,31 +654,25 @@ fn run_plans(command: PlansCommand) -> anyhow::Result<ExitCode> {
                     return Ok(ExitCode::from(EXIT_UNREADABLE));
                 }
             };
-            let census = &loaded.census;
-            let started = std::time::Instant::now();
-            let la_codes: Vec<&str> = census
-                .local_authorities
+            let findings: Vec<_> = loaded
+                .findings
                 .iter()
-                .map(|l| l.la_code.as_str())
+                .filter(|f| crate::plans::is_plan_finding(f))
                 .collect();
-            let books = crate::plans::read_folder(&data, &la_codes, &Default::default());
-            let elapsed = started.elapsed();
-            for finding in &books.findings {
+            for finding in &findings {
                 println!("{finding}");
             }
-            let errors = books
-                .findings
+            let errors = findings
                 .iter()
                 .filter(|f| f.severity == crate::finding::Severity::Error)
                 .count();
+            let (read, time) = loaded.workbooks;
             println!(
-                "{} workbook(s) read in {:.2} s: {} planned post figures, {} continuity of care figures; {} error(s), {} warning(s)",
-                books.read.len(),
-                elapsed.as_secs_f64(),
-                books.posts.len(),
-                books.continuity.len(),
-                errors,
-                books.findings.len() - errors
+                "{read} workbook(s) read in {:.2} s: {} planned post figures, {} continuity of care figures; {errors} error(s), {} warning(s)",
+                time.as_secs_f64(),
+                loaded.census.planned_posts.len(),
+                loaded.census.planned_continuity.len(),
+                findings.len() - errors
             );
             Ok(if errors > 0 {
                 ExitCode::from(EXIT_FINDINGS)

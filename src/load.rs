@@ -40,6 +40,8 @@ const MAX_WTE: f64 = 100_000.0;
 pub struct Loaded {
     pub census: Census,
     pub findings: Vec<Finding>,
+    /// The planning workbooks that could be read, and the time reading all of them took.
+    pub workbooks: (usize, std::time::Duration),
 }
 
 /// The folder could not be read as a census at all.
@@ -112,15 +114,20 @@ pub fn load(dir: &Path) -> Result<Loaded, LoadFailure> {
     };
     let mut census = census;
     drop_duplicates(&mut census, &mut findings);
-    read_workbooks(dir, &mut census, &mut findings);
-    Ok(Loaded { census, findings })
+    let started = std::time::Instant::now();
+    let read = read_workbooks(dir, &mut census, &mut findings);
+    Ok(Loaded {
+        census,
+        findings,
+        workbooks: (read, started.elapsed()),
+    })
 }
 
 /// The LAs' planning workbooks (`expansion_plans/<la_code>.xlsx`): their posts by category
 /// and planned continuity of care. A CSV row for an LA, role group and year that a workbook
 /// also plans (its categories summed by role group) is an error naming both; the workbook's
 /// figures are used.
-fn read_workbooks(dir: &Path, census: &mut Census, findings: &mut Vec<Finding>) {
+fn read_workbooks(dir: &Path, census: &mut Census, findings: &mut Vec<Finding>) -> usize {
     let commissioners: std::collections::BTreeMap<String, String> = census
         .organisations
         .iter()
@@ -172,6 +179,7 @@ fn read_workbooks(dir: &Path, census: &mut Census, findings: &mut Vec<Finding>) 
     });
     census.planned_posts = books.posts;
     census.planned_continuity = books.continuity;
+    books.read.len()
 }
 
 /// The census year from `census.toml`, without loading the rest of the folder.
@@ -1010,7 +1018,7 @@ pub fn blocked_orgs(findings: &[Finding]) -> BTreeSet<String> {
         .filter(|f| f.severity == Severity::Error)
         // A bad cell of an LA's planning workbook is left out of the plan; the commissioners'
         // own workforce return is not in doubt, so it is queried, not blocked.
-        .filter(|f| !f.file.starts_with(crate::plans::PLANS_DIR))
+        .filter(|f| !crate::plans::is_plan_finding(f))
         .filter_map(|f| f.org_id.clone())
         .collect()
 }

@@ -68,6 +68,11 @@ pub struct Workbooks {
     pub read: Vec<String>,
 }
 
+/// Whether a finding is about a planning workbook (or a CSV plan a workbook also makes).
+pub fn is_plan_finding(finding: &Finding) -> bool {
+    finding.file.starts_with(PLANS_DIR)
+}
+
 /// Text as the template's headers and rows are matched: case, every white-space character
 /// and closing parentheses ignored (a missing `)` still matches).
 pub fn normalise(text: &str) -> String {
