@@ -336,79 +336,32 @@ impl SheetReader<'_> {
     /// A number cell's value; None (with a finding) for text, an error value or a formula
     /// without a cached value; None without a finding for an empty cell.
     fn number(&mut self, grid: &Grid, row: u32, col: u32, what: &str) -> Option<f64> {
-        let value = grid.value(row, col).clone();
-        match value {
-            Data::Int(n) => Some(n as f64),
-            Data::Float(x) if x.is_finite() => Some(x),
+        let problem = match grid.value(row, col) {
+            Data::Int(n) => return Some(*n as f64),
+            Data::Float(x) if x.is_finite() => return Some(*x),
             Data::Empty | Data::String(_) if grid.text(row, col).trim().is_empty() => {
-                if let Some(formula) = grid.formula(row, col) {
-                    let formula = formula.to_string();
-                    self.at(
-                        Severity::Error,
-                        Rule::Number,
-                        grid,
-                        row,
-                        col,
-                        format!(
-                            "{what} is the formula ={formula} with no saved value; open the workbook in a spreadsheet program, let it calculate and save it again"
-                        ),
-                    );
+                match grid.formula(row, col) {
+                    Some(formula) => format!(
+                        "{what} is the formula ={formula} with no saved value; open the workbook in a spreadsheet program, let it calculate and save it again"
+                    ),
+                    None => return None,
                 }
-                None
             }
-            Data::Error(e) => {
-                self.at(
-                    Severity::Error,
-                    Rule::Number,
-                    grid,
-                    row,
-                    col,
-                    format!("{what} is the error value {e}; a number is needed"),
-                );
-                None
-            }
-            Data::String(s) => match s.trim().trim_end_matches('%').trim().parse::<f64>() {
-                Ok(x) if x.is_finite() && !s.contains('%') => Some(x),
-                _ => {
-                    self.at(
-                        Severity::Error,
-                        Rule::Number,
-                        grid,
-                        row,
-                        col,
-                        format!("{what} is the text '{}'; a number is needed", s.trim()),
-                    );
-                    None
-                }
+            Data::Error(e) => format!("{what} is the error value {e}; a number is needed"),
+            Data::String(s) => match s.trim().parse::<f64>() {
+                Ok(x) if x.is_finite() => return Some(x),
+                _ => format!("{what} is the text '{}'; a number is needed", s.trim()),
             },
-            other => {
-                self.at(
-                    Severity::Error,
-                    Rule::Number,
-                    grid,
-                    row,
-                    col,
-                    format!("{what} is '{other}'; a number is needed"),
-                );
-                None
-            }
-        }
+            other => format!("{what} is '{other}'; a number is needed"),
+        };
+        self.at(Severity::Error, Rule::Number, grid, row, col, problem);
+        None
     }
 
     fn workforce(&mut self, grid: &Grid) {
         let mut headers = vec![CATEGORY_HEADER, NOTES_HEADER];
         headers.extend(YEAR_HEADERS.iter().map(|(h, _)| *h));
-        let Some((header_row, cols)) = grid.header_row(&headers) else {
-            let missing = self.missing_headers(grid, &headers);
-            self.whole(
-                Severity::Error,
-                Rule::MissingColumn,
-                format!(
-                    "sheet '{}' has no header row with {}",
-                    grid.sheet,
-                    missing.join(", ")
-                ),
-            );
+        let Some((header_row, cols)) = self.header_row(grid, &headers) else {
             return;
         };
         let category_col = cols[0];
@@ -528,17 +481,7 @@ impl SheetReader<'_> {
 
     fn continuity(&mut self, grid: &Grid) {
         let headers: Vec<&str> = YEAR_HEADERS.iter().map(|(h, _)| *h).collect();
-        let Some((header_row, cols)) = grid.header_row(&headers) else {
-            let missing = self.missing_headers(grid, &headers);
-            self.whole(
-                Severity::Error,
-                Rule::MissingColumn,
-                format!(
-                    "sheet '{}' has no header row with {}",
-                    grid.sheet,
-                    missing.join(", ")
-                ),
-            );
+        let Some((header_row, cols)) = self.header_row(grid, &headers) else {
             return;
         };
         let Some(((_, c0), (last_row, c1))) = grid.bounds() else {
@@ -578,6 +521,25 @@ impl SheetReader<'_> {
                 cell: self.place(grid, row, *col),
             });
         }
+    }
+
+    /// The sheet's header row and the column of each of `headers`; a finding naming the
+    /// missing headers when no row has them all.
+    fn header_row(&mut self, grid: &Grid, headers: &[&str]) -> Option<(u32, Vec<u32>)> {
+        let found = grid.header_row(headers);
+        if found.is_none() {
+            let missing = self.missing_headers(grid, headers);
+            self.whole(
+                Severity::Error,
+                Rule::MissingColumn,
+                format!(
+                    "sheet '{}' has no header row with {}",
+                    grid.sheet,
+                    missing.join(", ")
+                ),
+            );
+        }
+        found
     }
 
     /// The headers of `headers` that appear in no row of the sheet, or all of them when
