@@ -140,7 +140,7 @@ fn peer_chart_lines(c: &PeerChart) -> Result<String, ChartError> {
             .x_labels(0)
             .x_desc(x_desc)
             .y_labels(5)
-            .y_label_formatter(&|v| format(*v))
+            .y_label_formatter(&|v| tick(format, *v))
             .y_desc(c.axis_label)
             .axis_desc_style(font(13))
             .label_style(font(12))
@@ -307,7 +307,7 @@ pub fn grouped_bars(c: &GroupedBars) -> Result<String, ChartError> {
                 }
             })
             .x_labels(5)
-            .x_label_formatter(&|v| format(*v))
+            .x_label_formatter(&|v| tick(format, *v))
             .x_desc(c.axis_label)
             .axis_desc_style(font(13))
             .label_style(font(12))
@@ -383,7 +383,7 @@ pub fn trend_chart(c: &TrendChart) -> Result<String, ChartError> {
                 }
             })
             .y_labels(5)
-            .y_label_formatter(&|v| format(*v))
+            .y_label_formatter(&|v| tick(format, *v))
             .y_desc(c.axis_label)
             .axis_desc_style(font(13))
             .label_style(font(12))
@@ -615,12 +615,37 @@ pub fn hex_map(c: &HexMap) -> Result<String, ChartError> {
     })
 }
 
+/// An axis tick: the figure's own format without a decimal that only repeats a whole number,
+/// so a WTE axis reads "0, 2,000, 4,000" rather than "0.0, 2,000.0, 4,000.0" and a rate axis
+/// "10%" rather than "10.0%". Ticks between whole numbers ("2.5") keep their decimals.
+fn tick(format: fn(f64) -> String, v: f64) -> String {
+    let text = format(v);
+    match text.find(".0") {
+        Some(at) if !text[at + 2..].starts_with(|c: char| c.is_ascii_digit()) => {
+            format!("{}{}", &text[..at], &text[at + 2..])
+        }
+        _ => text,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn plain(v: f64) -> String {
         format!("{v:.1}")
+    }
+
+    #[test]
+    fn axis_ticks_drop_a_decimal_that_only_repeats_a_whole_number() {
+        let grouped = |v: f64| crate::render::format::fmt_wte(v);
+        let percent = |v: f64| crate::render::format::fmt_pct(v);
+        assert_eq!(tick(grouped, 4000.0), "4,000");
+        assert_eq!(tick(grouped, 0.0), "0");
+        assert_eq!(tick(grouped, 2.5), "2.5");
+        assert_eq!(tick(percent, 0.1), "10%");
+        assert_eq!(tick(percent, 0.125), "12.5%");
+        assert_eq!(tick(plain, 20.0), "20");
     }
 
     #[test]
