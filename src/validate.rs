@@ -127,28 +127,26 @@ fn check_references(census: &Census, findings: &mut Vec<Finding>) {
             findings.push(unknown_org(load::DEMOGRAPHICS, &row.org_id, row.line));
         }
     }
-    for row in &census.expansion_plans {
-        if !las.contains_key(row.la_code.as_str()) {
+    // The LA-level files: every la_code must be a local authority of the census.
+    let la_rows = census
+        .expansion_plans
+        .iter()
+        .map(|r| (load::EXPANSION_PLANS, &r.la_code, r.line))
+        .chain(
+            census
+                .continuity_actual
+                .iter()
+                .map(|r| (load::CONTINUITY_OF_CARE, &r.la_code, r.line)),
+        );
+    for (file, la_code, line) in la_rows {
+        if !las.contains_key(la_code.as_str()) {
             findings.push(
                 Finding::error(
                     Rule::Reference,
-                    load::EXPANSION_PLANS,
-                    format!("la_code '{}' is not in local_authorities.csv", row.la_code),
+                    file,
+                    format!("la_code '{la_code}' is not in local_authorities.csv"),
                 )
-                .at(row.line)
-                .field("la_code"),
-            );
-        }
-    }
-    for row in &census.continuity_actual {
-        if !las.contains_key(row.la_code.as_str()) {
-            findings.push(
-                Finding::error(
-                    Rule::Reference,
-                    load::CONTINUITY_OF_CARE,
-                    format!("la_code '{}' is not in local_authorities.csv", row.la_code),
-                )
-                .at(row.line)
+                .at(line)
                 .field("la_code"),
             );
         }

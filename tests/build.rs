@@ -4,8 +4,7 @@
 
 mod common;
 
-use common::{census_reports, walk, Fixture};
-use serde_json::Value;
+use common::{census_reports, entry, manifest, walk, Fixture};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -20,19 +19,6 @@ fn pdf_text(path: &Path) -> String {
         path.display()
     );
     String::from_utf8_lossy(&out.stdout).to_string()
-}
-
-fn manifest(out: &Path) -> Value {
-    serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap()
-}
-
-fn entry<'a>(manifest: &'a Value, id: &str) -> &'a Value {
-    manifest["reports"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|e| e["id"] == id)
-        .unwrap_or_else(|| panic!("{id} not in manifest"))
 }
 
 fn build(fixture: &Fixture, extra: &[&str]) -> (tempfile::TempDir, PathBuf, std::process::Output) {

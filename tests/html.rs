@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{census_reports, Fixture};
+use common::{census_reports, entry, Fixture};
 use serde_json::Value;
 use std::path::Path;
 
@@ -22,25 +22,9 @@ fn build(dir: &Path, extra: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).to_string()
 }
 
+/// The manifest of the output folder `dir/out`.
 fn manifest(dir: &Path) -> Value {
-    serde_json::from_slice(&std::fs::read(dir.join("out/manifest.json")).unwrap()).unwrap()
-}
-
-fn entry<'a>(m: &'a Value, id: &str) -> &'a Value {
-    m["reports"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|e| e["id"] == id)
-        .unwrap()
-}
-
-fn sha256(bytes: &[u8]) -> String {
-    use sha2::Digest;
-    sha2::Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    common::manifest(&dir.join("out"))
 }
 
 fn unescape(text: &str) -> String {
@@ -72,16 +56,7 @@ fn table_rows(html: &str) -> Vec<Vec<String>> {
 
 /// Every manifest entry's files agree with it, the HTML edition included.
 fn files_agree(dir: &Path) {
-    let m = manifest(dir);
-    for e in m["reports"].as_array().unwrap() {
-        for (path, sha) in [("path", "sha256"), ("html_path", "html_sha256")] {
-            let path = e[path].as_str().unwrap();
-            if !path.is_empty() {
-                let bytes = std::fs::read(dir.join("out").join(path)).unwrap();
-                assert_eq!(e[sha].as_str().unwrap(), sha256(&bytes), "{path}");
-            }
-        }
-    }
+    common::editions_agree(&dir.join("out"));
 }
 
 #[test]

@@ -243,15 +243,8 @@ fn template_data_renders_with_the_typst_cli_as_the_build_does() {
         // The HTML edition too, from the same templates.
         assert!(stdout.contains("--format html"), "{stdout}");
         let html = std::fs::read_to_string(typst_compile_as(&folder, kind, "html")).unwrap();
-        let manifest: serde_json::Value =
-            serde_json::from_slice(&std::fs::read(dir.path().join("out/manifest.json")).unwrap())
-                .unwrap();
-        let entry = manifest["reports"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|e| e["id"] == *id)
-            .unwrap();
+        let manifest = common::manifest(&dir.path().join("out"));
+        let entry = common::entry(&manifest, id);
         let built = std::fs::read_to_string(
             dir.path()
                 .join("out")

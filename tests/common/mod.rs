@@ -165,3 +165,44 @@ pub fn walk(dir: &Path) -> Vec<PathBuf> {
     }
     out
 }
+
+/// The manifest an output folder holds.
+pub fn manifest(out: &Path) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap()
+}
+
+/// One report's manifest entry, by id.
+pub fn entry<'a>(manifest: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
+    manifest["reports"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["id"] == id)
+        .unwrap_or_else(|| panic!("{id} not in manifest"))
+}
+
+/// SHA-256 of bytes, as hex.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Every edition a manifest entry in `out` records (PDF and HTML) has the SHA-256 it says.
+pub fn editions_agree(out: &Path) {
+    for e in manifest(out)["reports"].as_array().unwrap() {
+        for (path, sha) in [("path", "sha256"), ("html_path", "html_sha256")] {
+            let path = e[path].as_str().unwrap();
+            if !path.is_empty() {
+                let bytes = std::fs::read(out.join(path)).unwrap();
+                assert_eq!(
+                    e[sha].as_str().unwrap(),
+                    sha256_hex(&bytes),
+                    "{path} disagrees with the manifest"
+                );
+            }
+        }
+    }
+}
