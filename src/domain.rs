@@ -218,7 +218,19 @@ code_table! {
         Ethnicity => ("ethnicity", "Ethnicity"),
         Disability => ("disability", "Disability"),
         LivedExperience => ("lived_experience", "Lived experience"),
+        Contract => ("contract", "Contract"),
+        WorkingPattern => ("working_pattern", "Working pattern"),
+        LengthOfService => ("length_of_service", "Length of service"),
     }
+}
+
+/// Which part of a report's workforce profile a dimension belongs to: who the staff are, or
+/// how they are employed (SPEC §12). Both get the same disclosure control.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DimensionFamily {
+    Diversity,
+    Employment,
 }
 
 /// The category that records a response that was not given or not known.
@@ -254,6 +266,34 @@ impl Dimension {
             Dimension::Disability | Dimension::LivedExperience => {
                 &[("yes", "Yes"), ("no", "No"), (NOT_KNOWN, "Not known")]
             }
+            Dimension::Contract => &[
+                ("permanent", "Permanent"),
+                ("fixed_term", "Fixed term"),
+                ("bank_sessional", "Bank or sessional"),
+                (NOT_KNOWN, "Not known"),
+            ],
+            Dimension::WorkingPattern => &[
+                ("full_time", "Full time"),
+                ("part_time", "Part time"),
+                (NOT_KNOWN, "Not known"),
+            ],
+            Dimension::LengthOfService => &[
+                ("under_1_year", "Under 1 year"),
+                ("1_to_2_years", "1 to 2 years"),
+                ("2_to_5_years", "2 to 5 years"),
+                ("5_to_10_years", "5 to 10 years"),
+                ("10_years_plus", "10 years or more"),
+                (NOT_KNOWN, "Not known"),
+            ],
+        }
+    }
+
+    pub fn family(self) -> DimensionFamily {
+        match self {
+            Dimension::Contract | Dimension::WorkingPattern | Dimension::LengthOfService => {
+                DimensionFamily::Employment
+            }
+            _ => DimensionFamily::Diversity,
         }
     }
 

@@ -13,7 +13,9 @@ use super::messages::Messages;
 use super::{RenderError, ReportKind, ReportPlan};
 use crate::census::{Census, PlanYear};
 use crate::charts::{self, GroupedBars, HexMap, PeerChart, StackedShares, TrendChart};
-use crate::domain::{Dimension, OrgType, Region, RoleGroup, Sector, StrategyGroup, NOT_KNOWN};
+use crate::domain::{
+    Dimension, DimensionFamily, OrgType, Region, RoleGroup, Sector, StrategyGroup, NOT_KNOWN,
+};
 use crate::finding::{Finding, Severity};
 use crate::metrics::diversity::{self, MIN_CELL, MIN_UNIT_HEADCOUNT};
 use crate::metrics::{EntityKind, Metric, Metrics, TrendPoint, Unit, YearMetrics};
@@ -227,6 +229,9 @@ pub struct DiversityModel {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct DimensionModel {
+    /// `diversity` (who the staff are) or `employment` (contract, working pattern, length
+    /// of service): the templates print them in different sections.
+    pub family: DimensionFamily,
     pub code: String,
     pub label: String,
     pub chart: String,
@@ -1932,7 +1937,10 @@ fn diversity_content(b: &mut Builder) -> Result<(), RenderError> {
                     .collect(),
             ));
         }
-        let id = format!("diversity_{}", dimension.code());
+        let id = match dimension.family() {
+            DimensionFamily::Diversity => format!("diversity_{}", dimension.code()),
+            DimensionFamily::Employment => format!("employment_{}", dimension.code()),
+        };
         b.bars_chart(
             &id,
             &format!("{}: share of known responses", dimension.label()),
@@ -1964,6 +1972,7 @@ fn diversity_content(b: &mut Builder) -> Result<(), RenderError> {
         }
         b.table(table);
         b.model.diversity.dimensions.push(DimensionModel {
+            family: dimension.family(),
             code: dimension.code().into(),
             label: dimension.label().into(),
             chart: id.clone(),
