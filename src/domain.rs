@@ -123,6 +123,48 @@ code_table! {
 }
 
 code_table! {
+    /// Where people work, as the national report breaks the workforce down: providers by
+    /// sector, lived experience recovery organisations, and LA commissioning teams.
+    Setting {
+        Voluntary => ("voluntary", "Voluntary sector providers"),
+        Nhs => ("nhs", "NHS providers"),
+        LocalAuthority => ("local_authority", "Local authority providers"),
+        Private => ("private", "Independent and private providers"),
+        Lero => ("lero", "LEROs"),
+        Commissioning => ("commissioning", "Commissioning teams"),
+    }
+}
+
+impl Setting {
+    pub fn of(org_type: OrgType, sector: Sector) -> Setting {
+        match (org_type, sector) {
+            (OrgType::Commissioner, _) => Setting::Commissioning,
+            (OrgType::Lero, _) => Setting::Lero,
+            (OrgType::Provider, Sector::Voluntary) => Setting::Voluntary,
+            (OrgType::Provider, Sector::Nhs) => Setting::Nhs,
+            (OrgType::Provider, Sector::LocalAuthority) => Setting::LocalAuthority,
+            (OrgType::Provider, Sector::Private) => Setting::Private,
+        }
+    }
+
+    /// A short column heading for tables with one column per setting.
+    pub fn short_label(self) -> &'static str {
+        match self {
+            Setting::Voluntary => "Voluntary",
+            Setting::Nhs => "NHS",
+            Setting::LocalAuthority => "Local authority",
+            Setting::Private => "Private",
+            Setting::Lero => "LEROs",
+            Setting::Commissioning => "Commissioning",
+        }
+    }
+
+    pub fn is_provider(self) -> bool {
+        !matches!(self, Setting::Lero | Setting::Commissioning)
+    }
+}
+
+code_table! {
     /// The two groups the national strategy set growth ambitions for.
     StrategyGroup {
         MedicalMentalHealth => ("medical_mental_health", "Medical and mental health professionals"),

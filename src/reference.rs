@@ -2,12 +2,13 @@
 //! for each census year with their NHS region and hex-map cell, and the 2023 boundary
 //! changes used to join trends. Compiled in, so nothing outside the repo is read at run time.
 
-use crate::domain::Region;
+use crate::domain::{Dimension, Region};
 
 const LAS_2022: &str = include_str!("../reference/upper_tier_las_2022.csv");
 const LAS_2023: &str = include_str!("../reference/upper_tier_las_2023.csv");
 const LAS_2024: &str = include_str!("../reference/upper_tier_las_2024.csv");
 const CHANGES: &str = include_str!("../reference/la_changes_2022_2024.csv");
+const POPULATION: &str = include_str!("../reference/england_population_2021.csv");
 
 /// The census years the reference covers.
 pub const YEARS: [u16; 3] = [2022, 2023, 2024];
@@ -70,6 +71,36 @@ pub fn la_changes() -> Vec<LaChange> {
         .collect()
 }
 
+/// One population comparator for staff diversity: England's share in a category.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PopulationShare {
+    pub dimension: Dimension,
+    /// The category code, as the dimension's own.
+    pub category: &'static str,
+    /// A share, 0–1.
+    pub share: f64,
+    pub source: String,
+}
+
+/// England's population by ethnic group and sex (Census 2021), for the staff diversity
+/// comparison.
+pub fn england_population() -> Vec<PopulationShare> {
+    let mut reader = csv::Reader::from_reader(POPULATION.as_bytes());
+    reader
+        .records()
+        .filter_map(Result::ok)
+        .filter_map(|r| {
+            let dimension = Dimension::parse(r.get(0)?)?;
+            Some(PopulationShare {
+                dimension,
+                category: dimension.category(r.get(1)?)?,
+                share: r.get(2)?.parse::<f64>().ok()? / 100.0,
+                source: r.get(3)?.to_string(),
+            })
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -80,6 +111,14 @@ mod tests {
         assert_eq!(local_authorities(2023).len(), 152);
         assert_eq!(local_authorities(2024).len(), 153);
         assert_eq!(la_changes().len(), 4);
+        let population = england_population();
+        assert_eq!(population.len(), 7, "every comparator row parses");
+        let ethnicity: f64 = population
+            .iter()
+            .filter(|p| p.dimension == Dimension::Ethnicity)
+            .map(|p| p.share)
+            .sum();
+        assert!((ethnicity - 1.0).abs() < 1e-9, "{ethnicity}");
         for region in Region::ALL {
             assert!(local_authorities(2024)
                 .iter()

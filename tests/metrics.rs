@@ -360,3 +360,65 @@ fn sample_totals_reconcile_every_year() {
         }
     }
 }
+
+#[test]
+fn breakdown_by_setting_caseloads_and_commissioning_teams_by_hand() {
+    use census_reports::domain::Setting;
+    let (_dir, m) = tiny();
+    let england = m.current.england();
+    let cut = england.area.as_ref().unwrap().breakdown.as_ref().unwrap();
+    // Voluntary providers P1 (8 + 2) and P3 (16 + 3); NHS P2 (4 + 0.5); the LERO L1 4;
+    // commissioning teams C1 2 and C2 2.5. The private P4 is blocked (WTE 2x headcount).
+    for (setting, wte, orgs) in [
+        (Setting::Voluntary, 29.0, 2),
+        (Setting::Nhs, 4.5, 1),
+        (Setting::LocalAuthority, 0.0, 0),
+        (Setting::Private, 0.0, 0),
+        (Setting::Lero, 4.0, 1),
+        (Setting::Commissioning, 4.5, 2),
+    ] {
+        assert!(close(cut.setting(setting).wte, wte), "{setting}");
+        assert_eq!(cut.organisations[&setting], orgs, "{setting}");
+    }
+    assert!(close(
+        cut.setting_group(Setting::Voluntary, RoleGroup::DrugAlcoholWorkers)
+            .headcount,
+        30.0
+    ));
+    assert!(close(cut.volunteers[&Setting::Lero], 10.0));
+    assert!(close(cut.setting(Setting::Voluntary).regulated_wte, 2.0));
+    // Drug and alcohol workers hold cases at P1 (320 / 8 = 40), P2 (200 / 4 = 50) and P3
+    // (640 / 16 = 40); P4 reports none. 1,160 cases over 28 WTE; the median ratio is 40.
+    let daw = &cut.caseloads[&Role::DrugAlcoholWorker];
+    assert!(close(daw.cases, 1160.0) && close(daw.wte, 28.0));
+    assert!(close(daw.per_wte().unwrap(), 1160.0 / 28.0));
+    let spread = daw.spread.as_ref().unwrap();
+    assert_eq!(spread.values.len(), 3);
+    assert!(close(spread.median, 40.0) && close(spread.max, 50.0));
+    // Three LAs; Cumberland and Leeds returned a team, both commissioners only.
+    let teams = &cut.commissioning;
+    assert_eq!(
+        (
+            teams.las,
+            teams.las_reporting,
+            teams.without_analyst,
+            teams.without_coordinator,
+            teams.without_either
+        ),
+        (3, 2, 2, 2, 2)
+    );
+    let north_west = m.current.unit(EntityKind::Region, "north_west").unwrap();
+    let nw = north_west
+        .area
+        .as_ref()
+        .unwrap()
+        .breakdown
+        .as_ref()
+        .unwrap();
+    assert_eq!(
+        (nw.commissioning.las, nw.commissioning.las_reporting),
+        (2, 1)
+    );
+    // Volunteers' share: 16 volunteers beside 53 staff (P4's 10 are left out).
+    assert!(close(england.volunteer_share().unwrap(), 16.0 / 69.0));
+}

@@ -2,9 +2,10 @@
 //! value` with every figure for every unit and every year present (README documents the
 //! metric names). A value is empty where it is suppressed or does not apply.
 
+use super::breakdown::Breakdown;
 use super::diversity;
 use super::{EntityKind, Metric, Metrics, Unit, YearMetrics};
-use crate::domain::{Role, RoleGroup};
+use crate::domain::{Role, RoleGroup, Setting};
 use crate::export::{csv_bytes, spreadsheet_safe};
 use serde::Serialize;
 
@@ -175,6 +176,9 @@ fn unit_rows(year: &YearMetrics, unit: &Unit, out: &mut Vec<MetricRow>) {
         for (year, percent) in &area.continuity.actual {
             push(format!("continuity_of_care.actual.{year}"), Some(*percent));
         }
+        if let Some(cut) = &area.breakdown {
+            breakdown_rows(unit, cut, &mut push);
+        }
         if let Some((reaching, planning)) = area.continuity_ambition {
             push(
                 "continuity_of_care.las_planning_ambition".into(),
@@ -201,6 +205,100 @@ fn unit_rows(year: &YearMetrics, unit: &Unit, out: &mut Vec<MetricRow>) {
             push(
                 format!("{}.quartile", metric.code()),
                 Some(f64::from(quartile)),
+            );
+        }
+    }
+}
+
+/// A region's or England's breakdown (SPEC §4 by sector and role group; the national
+/// report's depth): settings, role groups' rates, caseloads by role, commissioning teams.
+fn breakdown_rows(unit: &Unit, cut: &Breakdown, push: &mut impl FnMut(String, Option<f64>)) {
+    for setting in Setting::ALL {
+        let s = setting.code();
+        let t = cut.setting(*setting);
+        push(
+            format!("setting.{s}.organisations"),
+            Some(cut.organisations.get(setting).copied().unwrap_or(0) as f64),
+        );
+        push(
+            format!("setting.{s}.volunteers"),
+            Some(cut.volunteers.get(setting).copied().unwrap_or(0.0)),
+        );
+        push(format!("setting.{s}.headcount"), Some(t.headcount));
+        push(format!("setting.{s}.wte"), Some(t.wte));
+        push(format!("setting.{s}.wte_vacant"), Some(t.wte_vacant));
+        push(format!("setting.{s}.vacancy_rate"), t.vacancy_rate());
+        push(format!("setting.{s}.regulated_wte"), Some(t.regulated_wte));
+        push(format!("setting.{s}.regulated_share"), t.regulated_share());
+        for group in RoleGroup::ALL {
+            let g = cut.setting_group(*setting, *group);
+            push(
+                format!("setting.{s}.group.{}.wte", group.code()),
+                Some(g.wte),
+            );
+            push(
+                format!("setting.{s}.group.{}.headcount", group.code()),
+                Some(g.headcount),
+            );
+        }
+        for role in Role::ALL {
+            let r = cut.setting_role(*setting, *role);
+            push(format!("setting.{s}.role.{}.wte", role.code()), Some(r.wte));
+            push(
+                format!("setting.{s}.role.{}.headcount", role.code()),
+                Some(r.headcount),
+            );
+        }
+    }
+    for group in RoleGroup::ALL {
+        let t = unit.group_totals(*group);
+        let g = group.code();
+        push(format!("group.{g}.headcount"), Some(t.headcount));
+        push(format!("group.{g}.vacancy_rate"), t.vacancy_rate());
+        push(format!("group.{g}.agency_share"), t.agency_share());
+        push(format!("group.{g}.starter_rate"), t.starter_rate());
+        push(format!("group.{g}.leaver_rate"), t.leaver_rate());
+    }
+    for (role, c) in &cut.caseloads {
+        let r = role.code();
+        push(format!("caseload.{r}.cases"), Some(c.cases));
+        push(format!("caseload.{r}.wte"), Some(c.wte));
+        push(format!("caseload.{r}.per_wte"), c.per_wte());
+        if let Some(d) = &c.spread {
+            push(
+                format!("caseload.{r}.organisations"),
+                Some(d.values.len() as f64),
+            );
+            for (stat, value) in [
+                ("min", d.min),
+                ("q1", d.q1),
+                ("median", d.median),
+                ("q3", d.q3),
+                ("max", d.max),
+            ] {
+                push(format!("caseload.{r}.{stat}"), Some(value));
+            }
+        }
+    }
+    let team = unit.group_totals(RoleGroup::Commissioning);
+    push("commissioning.wte_vacant".into(), Some(team.wte_vacant));
+    push("commissioning.vacancy_rate".into(), team.vacancy_rate());
+    let c = &cut.commissioning;
+    for (what, n) in [
+        ("las", c.las),
+        ("las_reporting", c.las_reporting),
+        ("las_without_analyst", c.without_analyst),
+        ("las_without_coordinator", c.without_coordinator),
+        ("las_without_either", c.without_either),
+    ] {
+        push(format!("commissioning.{what}"), Some(n as f64));
+    }
+    push("volunteer_share".into(), unit.volunteer_share());
+    if unit.kind == EntityKind::England {
+        for p in crate::reference::england_population() {
+            push(
+                format!("population.{}.{}", p.dimension.code(), p.category),
+                Some(p.share),
             );
         }
     }

@@ -3,6 +3,7 @@
 //! and the MDT calculator. Organisations blocked by validation errors are left out of every
 //! figure (and listed).
 
+pub mod breakdown;
 pub mod diversity;
 pub mod export;
 mod fact;
@@ -188,6 +189,21 @@ impl Unit {
         out
     }
 
+    /// Every figure of a role group's roles, summed.
+    pub fn group_totals(&self, group: RoleGroup) -> Totals {
+        Totals::sum(
+            self.by_role
+                .iter()
+                .filter(|(r, _)| r.group() == group)
+                .map(|(_, t)| t),
+        )
+    }
+
+    /// Volunteers as a share of everyone: volunteers / (headcount + volunteers).
+    pub fn volunteer_share(&self) -> Option<f64> {
+        ratio(self.volunteers, self.totals.headcount + self.volunteers)
+    }
+
     pub fn group_wte(&self, group: RoleGroup) -> f64 {
         self.by_role
             .iter()
@@ -252,6 +268,9 @@ pub struct AreaFigures {
     /// Regions and England: (LAs planning continuity of care of at least the national
     /// ambition, 75%, for 2024-25; LAs with a plan for 2024-25).
     pub continuity_ambition: Option<(usize, usize)>,
+    /// Regions and England: the workforce by setting and role, caseloads by role, the
+    /// commissioning teams.
+    pub breakdown: Option<breakdown::Breakdown>,
 }
 
 /// One category of an LA's planning workbook.
@@ -686,9 +705,22 @@ pub fn compute_year(
             .values()
             .filter(|u| u.kind == EntityKind::La && (region.is_none() || u.region == region));
         let (plan, reaching) = sum_plans(las, plan_year);
+        let orgs: Vec<&Unit> = units
+            .values()
+            .filter(|u| breakdown::setting_of(u).is_some())
+            .filter(|u| region.is_none() || u.region == region)
+            .collect();
+        let codes: Vec<String> = census
+            .local_authorities
+            .iter()
+            .filter(|la| region.is_none() || Some(la.region) == region)
+            .map(|la| la.la_code.clone())
+            .collect();
+        let cut = breakdown::compute(census, &orgs, &codes);
         if let Some(area) = unit.area.as_mut() {
             area.plan = plan;
             area.continuity_ambition = reaching;
+            area.breakdown = Some(cut);
         }
     }
     for unit in region_units.into_iter().chain([england]) {
@@ -829,6 +861,7 @@ fn area_figures(
         plan: Vec::new(),
         continuity: Continuity::default(),
         continuity_ambition: None,
+        breakdown: None,
     }
 }
 
