@@ -24,6 +24,8 @@ use minijinja::context;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
+mod depth;
+
 /// The version of the template data's layout. Templates may check `data.schema`.
 pub const SCHEMA_VERSION: u32 = 1;
 
@@ -53,6 +55,11 @@ pub struct ReportModel {
     pub mdt: Vec<Presence>,
     pub diversity: DiversityModel,
     pub trend: TrendModel,
+    /// Regional and national reports: the headline figures with their change since the
+    /// last census (also table `at_a_glance`).
+    pub glance: Vec<Glance>,
+    /// Where reference figures come from (the population comparators), one line each.
+    pub sources: Vec<String>,
     /// Set when the report is issued (after fingerprinting): the "What changed" list.
     pub changes: Option<Changes>,
 }
@@ -149,6 +156,9 @@ pub struct Row {
     /// one group heading instead of repeating it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub group: Option<String>,
+    /// A total of the rows above it (printed in bold).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub total: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -195,6 +205,7 @@ impl Table {
             key: key.into(),
             cells,
             group: None,
+            total: false,
         });
     }
 }
@@ -243,6 +254,19 @@ pub struct TrendModel {
     pub years: Vec<u16>,
     /// Why an LA's earlier figures are for another area or code (a generated sentence).
     pub note: Option<String>,
+    /// Regional and national reports: the same sentence for each LA in the area whose
+    /// boundary or code changed.
+    pub boundary_notes: Vec<String>,
+}
+
+/// One headline figure at a glance.
+#[derive(Debug, Clone, Serialize)]
+pub struct Glance {
+    pub key: String,
+    pub label: String,
+    pub value: String,
+    /// "up 1,234 (9.6%) from 12,887 in 2023"; None in the first census year present.
+    pub change: Option<String>,
 }
 
 /// What differs from the previous version of a report.
@@ -961,6 +985,8 @@ pub fn build(ctx: &ReportContext, plan: &ReportPlan) -> Result<Rendered, RenderE
             mdt: Vec::new(),
             diversity: DiversityModel::default(),
             trend: TrendModel::default(),
+            glance: Vec::new(),
+            sources: Vec::new(),
             changes: None,
         },
         svgs: Vec::new(),
@@ -969,7 +995,10 @@ pub fn build(ctx: &ReportContext, plan: &ReportPlan) -> Result<Rendered, RenderE
     match plan.kind {
         ReportKind::Provider | ReportKind::Lero => participant(&mut b)?,
         ReportKind::La => local_authority(&mut b)?,
-        ReportKind::Region | ReportKind::National => area(&mut b)?,
+        ReportKind::Region | ReportKind::National => {
+            area(&mut b)?;
+            depth::content(&mut b)?;
+        }
     }
     diversity_content(&mut b)?;
     trend_content(&mut b)?;
@@ -1569,7 +1598,10 @@ fn area(b: &mut Builder) -> Result<(), RenderError> {
         }
         table.row(key, cells);
     }
-    b.table(table);
+    // The national report gives these figures at a glance, with their change.
+    if !national {
+        b.table(table);
+    }
 
     if national {
         let regions: Vec<&Unit> = Region::ALL
@@ -1782,6 +1814,7 @@ fn area(b: &mut Builder) -> Result<(), RenderError> {
                     d.values.len().to_string(),
                 ],
                 group: Some(capitalised(peers_label(*kind))),
+                total: false,
             });
         }
         b.table(table);

@@ -1,0 +1,984 @@
+//! The national and regional reports' depth, as the published census reports have it: the
+//! headline figures at a glance with their change, the workforce by setting and role, rates
+//! by role group, caseloads by role with their spread, the regulated workforce, commissioning
+//! teams, LEROs and volunteers, staff diversity against England's population, a regional
+//! comparison of every headline rate, and every headline figure's trend.
+
+use super::*;
+use crate::domain::{Role, Setting};
+use crate::metrics::breakdown::Breakdown;
+use crate::metrics::Totals;
+
+/// How a headline figure prints and how its change reads.
+#[derive(Clone, Copy, PartialEq)]
+enum Kind {
+    Count,
+    Wte,
+    Rate,
+    Ratio,
+}
+
+impl Kind {
+    fn format(self) -> Format {
+        match self {
+            Kind::Count => fmt_count,
+            Kind::Wte => fmt_wte,
+            Kind::Rate => fmt_pct,
+            Kind::Ratio => fmt_ratio,
+        }
+    }
+}
+
+/// One headline figure of a region or England, in every year's figures.
+struct Headline {
+    key: &'static str,
+    label: &'static str,
+    /// The column heading in the regional comparison.
+    short: &'static str,
+    kind: Kind,
+    value: fn(&Unit) -> Option<f64>,
+}
+
+/// The delivery workforce (providers and LEROs): everyone but the commissioning teams.
+fn delivery(u: &Unit) -> Totals {
+    Totals::sum(
+        u.by_role
+            .iter()
+            .filter(|(r, _)| r.group() != RoleGroup::Commissioning)
+            .map(|(_, t)| t),
+    )
+}
+
+/// A category's share of known responses, under disclosure control.
+fn known_share(u: &Unit, dimension: Dimension, category: &str) -> Option<f64> {
+    diversity::view(&u.diversity, u.totals.headcount)
+        .dimensions
+        .into_iter()
+        .find(|d| d.dimension == dimension)?
+        .cells
+        .into_iter()
+        .find(|c| c.category == category)?
+        .share
+}
+
+const HEADLINES: &[Headline] = &[
+    Headline {
+        key: "headcount",
+        label: "People in post",
+        short: "People",
+        kind: Kind::Count,
+        value: |u| Some(u.totals.headcount),
+    },
+    Headline {
+        key: "wte",
+        label: "WTE in post",
+        short: "WTE",
+        kind: Kind::Wte,
+        value: |u| Some(u.totals.wte),
+    },
+    Headline {
+        key: "attributed_wte",
+        label: "WTE in providers and LEROs",
+        short: "Provider and LERO WTE",
+        kind: Kind::Wte,
+        value: |u| u.area.as_ref().map(|a| a.attributed_wte),
+    },
+    Headline {
+        key: "commissioning_wte",
+        label: "WTE in commissioning teams",
+        short: "Commissioning WTE",
+        kind: Kind::Wte,
+        value: |u| u.area.as_ref().map(|a| a.commissioning_wte),
+    },
+    Headline {
+        key: "volunteers",
+        label: "Volunteers",
+        short: "Volunteers",
+        kind: Kind::Count,
+        value: |u| Some(u.volunteers),
+    },
+    Headline {
+        key: "delivery_vacancy_rate",
+        label: "Vacancy rate in providers and LEROs",
+        short: "Vacancy rate",
+        kind: Kind::Rate,
+        value: |u| delivery(u).vacancy_rate(),
+    },
+    Headline {
+        key: "commissioning_vacancy_rate",
+        label: "Vacancy rate in commissioning teams",
+        short: "Commissioning vacancy rate",
+        kind: Kind::Rate,
+        value: |u| u.group_totals(RoleGroup::Commissioning).vacancy_rate(),
+    },
+    Headline {
+        key: "delivery_leaver_rate",
+        label: "Leaver rate (turnover) in providers and LEROs",
+        short: "Leaver rate",
+        kind: Kind::Rate,
+        value: |u| delivery(u).leaver_rate(),
+    },
+    Headline {
+        key: "delivery_starter_rate",
+        label: "Starter rate in providers and LEROs",
+        short: "Starter rate",
+        kind: Kind::Rate,
+        value: |u| delivery(u).starter_rate(),
+    },
+    Headline {
+        key: "agency_share",
+        label: "Agency share of WTE",
+        short: "Agency share",
+        kind: Kind::Rate,
+        value: |u| u.totals.agency_share(),
+    },
+    Headline {
+        key: "regulated_share",
+        label: "Regulated professions' share of WTE",
+        short: "Regulated share",
+        kind: Kind::Rate,
+        value: |u| u.totals.regulated_share(),
+    },
+    Headline {
+        key: "volunteer_share",
+        label: "Volunteers' share of everyone working",
+        short: "Volunteers' share",
+        kind: Kind::Rate,
+        value: Unit::volunteer_share,
+    },
+    Headline {
+        key: "permanent_share",
+        label: "Staff on permanent contracts",
+        short: "Permanent",
+        kind: Kind::Rate,
+        value: |u| known_share(u, Dimension::Contract, "permanent"),
+    },
+    Headline {
+        key: "full_time_share",
+        label: "Staff working full time",
+        short: "Full time",
+        kind: Kind::Rate,
+        value: |u| known_share(u, Dimension::WorkingPattern, "full_time"),
+    },
+    Headline {
+        key: "under_1_year_share",
+        label: "Staff in post under a year",
+        short: "Under a year in post",
+        kind: Kind::Rate,
+        value: |u| known_share(u, Dimension::LengthOfService, "under_1_year"),
+    },
+    Headline {
+        key: "wte_per_100k_adults",
+        label: "Provider and LERO WTE per 100,000 adults",
+        short: "WTE per 100,000 adults",
+        kind: Kind::Ratio,
+        value: |u| Metric::WtePer100kAdults.value(u),
+    },
+    Headline {
+        key: "in_treatment_per_daw_wte",
+        label: "Adults in treatment per drug and alcohol worker WTE",
+        short: "Adults in treatment per D&A worker WTE",
+        kind: Kind::Ratio,
+        value: |u| Metric::InTreatmentPerDawWte.value(u),
+    },
+];
+
+/// The rates of the regional comparison, in its two tables.
+const REGIONAL_RATES: [&str; 6] = [
+    "delivery_vacancy_rate",
+    "delivery_leaver_rate",
+    "delivery_starter_rate",
+    "agency_share",
+    "regulated_share",
+    "commissioning_vacancy_rate",
+];
+const REGIONAL_PROFILE: [&str; 6] = [
+    "wte_per_100k_adults",
+    "in_treatment_per_daw_wte",
+    "volunteer_share",
+    "permanent_share",
+    "full_time_share",
+    "under_1_year_share",
+];
+
+fn headline(key: &str) -> &'static Headline {
+    HEADLINES
+        .iter()
+        .find(|h| h.key == key)
+        .expect("every listed headline is defined")
+}
+
+/// "up 1,234 (9.6%) from 12,887 in 2023" or "down 1.2 percentage points from 9.4% in 2023".
+fn change_text(kind: Kind, year: u16, before: f64, now: f64) -> String {
+    let format = kind.format();
+    let diff = now - before;
+    let size = if kind == Kind::Rate {
+        diff * 100.0
+    } else {
+        diff
+    };
+    if size.abs() < 0.05 {
+        return format!("unchanged from {year}");
+    }
+    let direction = if size > 0.0 { "up" } else { "down" };
+    match kind {
+        Kind::Rate => format!(
+            "{direction} {} percentage points from {} in {year}",
+            fmt_ratio(size.abs()),
+            format(before)
+        ),
+        _ => {
+            let pct = if before != 0.0 {
+                format!(" ({}%)", fmt_ratio((diff / before * 100.0).abs()))
+            } else {
+                String::new()
+            };
+            format!(
+                "{direction} {}{pct} from {} in {year}",
+                format(diff.abs()),
+                format(before)
+            )
+        }
+    }
+}
+
+/// The unit as it stood in each earlier census year present, oldest first.
+fn earlier<'a>(b: &Builder<'a>) -> Vec<(u16, &'a Unit)> {
+    let unit = b.unit;
+    b.ctx
+        .metrics
+        .history
+        .iter()
+        .filter_map(|y| y.unit(unit.kind, &unit.id).map(|u| (y.year, u)))
+        .collect()
+}
+
+/// Every table and chart of the depth sections for a region or England.
+pub(super) fn content(b: &mut Builder) -> Result<(), RenderError> {
+    let unit = b.unit;
+    let Some(cut) = unit.area.as_ref().and_then(|a| a.breakdown.as_ref()) else {
+        return Ok(());
+    };
+    at_a_glance(b);
+    by_setting(b, cut)?;
+    rates_by_role_group(b)?;
+    caseloads(b, cut)?;
+    regulated(b, cut)?;
+    commissioning(b, cut)?;
+    organisations(b, cut);
+    population(b)?;
+    regional_comparison(b)?;
+    headline_trends(b);
+    Ok(())
+}
+
+fn at_a_glance(b: &mut Builder) {
+    let unit = b.unit;
+    let before = earlier(b).pop();
+    let mut table = Table::new(
+        "at_a_glance",
+        "At a glance",
+        &[
+            ("figure", "Figure"),
+            ("value", "Value"),
+            ("change", "Change since the last census"),
+        ],
+    )
+    .text_columns(&[2]);
+    for h in HEADLINES {
+        let Some(now) = (h.value)(unit) else {
+            continue;
+        };
+        let change =
+            before.and_then(|(year, u)| (h.value)(u).map(|v| change_text(h.kind, year, v, now)));
+        let value = h.kind.format()(now);
+        b.model.glance.push(Glance {
+            key: h.key.into(),
+            label: h.label.into(),
+            value: value.clone(),
+            change: change.clone(),
+        });
+        table.row(
+            h.key,
+            vec![h.label.into(), value, change.unwrap_or_else(|| "–".into())],
+        );
+    }
+    b.table(table);
+}
+
+/// The columns of a by-setting table: the settings, then the total.
+fn setting_columns(first: (&str, &str)) -> Vec<(String, String)> {
+    let mut columns = vec![(first.0.to_string(), first.1.to_string())];
+    columns.extend(
+        Setting::ALL
+            .iter()
+            .map(|s| (s.code().to_string(), s.short_label().to_string())),
+    );
+    columns.push(("total".into(), "Total".into()));
+    columns
+}
+
+fn grouped(table: &mut Table, key: String, group: &str, cells: Vec<String>) {
+    table.rows.push(Row {
+        key,
+        cells,
+        group: Some(group.to_string()),
+        total: false,
+    });
+}
+
+/// A total row under a group heading.
+fn grouped_total(table: &mut Table, key: String, group: &str, cells: Vec<String>) {
+    grouped(table, key, group, cells);
+    if let Some(row) = table.rows.last_mut() {
+        row.total = true;
+    }
+}
+
+/// Roles by setting, grouped by role group with a total for groups of several roles.
+fn by_setting(b: &mut Builder, cut: &Breakdown) -> Result<(), RenderError> {
+    type Measure = (&'static str, &'static str, fn(&Totals) -> f64, Format);
+    let measures: [Measure; 2] = [
+        ("wte", "WTE", |t| t.wte, fmt_wte),
+        ("headcount", "Headcount", |t| t.headcount, fmt_count),
+    ];
+    for (key, label, value, format) in measures {
+        let mut table = table_with(&setting_columns(("role", "Role")));
+        table.id = format!("roles_by_setting_{key}");
+        table.caption = format!("{label} by role group, role and setting");
+        let cells = |name: String, of: &dyn Fn(Setting) -> Totals| {
+            let mut cells = vec![name];
+            let mut total = 0.0;
+            for s in Setting::ALL {
+                let v = value(&of(*s));
+                total += v;
+                cells.push(format(v));
+            }
+            cells.push(format(total));
+            cells
+        };
+        for group in RoleGroup::ALL {
+            let roles: Vec<Role> = Role::ALL
+                .iter()
+                .copied()
+                .filter(|r| r.group() == *group)
+                .collect();
+            for role in &roles {
+                let row = cells(role.label().into(), &|s| cut.setting_role(s, *role));
+                grouped(&mut table, role.code().into(), group.label(), row);
+            }
+            if roles.len() > 1 {
+                let row = cells(format!("All {}", group.label().to_lowercase()), &|s| {
+                    cut.setting_group(s, *group)
+                });
+                grouped_total(
+                    &mut table,
+                    format!("group.{}", group.code()),
+                    group.label(),
+                    row,
+                );
+            }
+        }
+        let row = cells("All roles".into(), &|s| cut.setting(s));
+        grouped_total(&mut table, "total".into(), "Everyone", row);
+        b.table(table);
+    }
+    let categories = Setting::ALL
+        .iter()
+        .map(|s| Category {
+            key: s.code().into(),
+            label: s.label().into(),
+        })
+        .collect();
+    let series = vec![Series::new(
+        "WTE",
+        Setting::ALL
+            .iter()
+            .map(|s| Some(cut.setting(*s).wte))
+            .collect(),
+    )];
+    b.bars_chart(
+        "setting_wte",
+        "WTE by setting",
+        "Setting",
+        "WTE",
+        categories,
+        series,
+        fmt_wte,
+    )
+}
+
+/// The four rates of each role group; for a region, against England; nationally, each rate
+/// by region too.
+fn rates_by_role_group(b: &mut Builder) -> Result<(), RenderError> {
+    let unit = b.unit;
+    let year = b.year();
+    let england = year.england();
+    let national = unit.kind == EntityKind::England;
+    type Rate = (&'static str, &'static str, fn(&Totals) -> Option<f64>);
+    let rates: [Rate; 4] = [
+        ("vacancy_rate", "Vacancy rate", Totals::vacancy_rate),
+        ("agency_share", "Agency share", Totals::agency_share),
+        ("starter_rate", "Starter rate", Totals::starter_rate),
+        ("leaver_rate", "Leaver rate", Totals::leaver_rate),
+    ];
+    let mut columns = vec![("group", "Role group")];
+    columns.extend(rates.iter().map(|(k, l, _)| (*k, *l)));
+    let mut table = Table::new("rates_by_role_group", "Rates by role group", &columns);
+    let areas: Vec<&Unit> = if national {
+        vec![unit]
+    } else {
+        vec![unit, england]
+    };
+    for area in &areas {
+        for group in RoleGroup::ALL {
+            let t = area.group_totals(*group);
+            let mut cells = vec![group.label().to_string()];
+            cells.extend(rates.iter().map(|(_, _, f)| opt(f(&t), fmt_pct)));
+            let key = format!("{}.{}", area.id, group.code());
+            if national {
+                table.row(group.code(), cells);
+            } else {
+                grouped(&mut table, key, &area.name, cells);
+            }
+        }
+    }
+    b.table(table);
+    let categories = RoleGroup::ALL.iter().map(|g| Category::group(*g)).collect();
+    let series = areas
+        .iter()
+        .map(|a| {
+            Series::new(
+                a.name.clone(),
+                RoleGroup::ALL
+                    .iter()
+                    .map(|g| a.group_totals(*g).vacancy_rate())
+                    .collect(),
+            )
+        })
+        .collect();
+    b.bars_chart(
+        "vacancy_by_role_group",
+        "Vacancy rate by role group",
+        "Role group",
+        "Vacancy rate",
+        categories,
+        series,
+        fmt_pct,
+    )?;
+    if national {
+        let regions: Vec<&Unit> = Region::ALL
+            .iter()
+            .filter_map(|r| year.unit(EntityKind::Region, r.code()))
+            .collect();
+        for (key, label, f) in rates {
+            let mut columns: Vec<(String, String)> = vec![("group".into(), "Role group".into())];
+            columns.extend(regions.iter().map(|r| (r.id.clone(), r.name.clone())));
+            columns.push(("england".into(), "England".into()));
+            let mut table = table_with(&columns);
+            table.id = format!("{key}_by_region");
+            table.caption = format!("{label} by role group and region");
+            for group in RoleGroup::ALL {
+                let mut cells = vec![group.label().to_string()];
+                cells.extend(
+                    regions
+                        .iter()
+                        .chain([&unit])
+                        .map(|r| opt(f(&r.group_totals(*group)), fmt_pct)),
+                );
+                table.row(group.code(), cells);
+            }
+            b.table(table);
+        }
+    }
+    Ok(())
+}
+
+fn caseloads(b: &mut Builder, cut: &Breakdown) -> Result<(), RenderError> {
+    if cut.caseloads.is_empty() {
+        return Ok(());
+    }
+    let mut table = Table::new(
+        "caseloads_by_role",
+        "Caseloads by role",
+        &[
+            ("role", "Role"),
+            ("cases", "Open cases"),
+            ("wte", "WTE holding cases"),
+            ("per_wte", "Cases per WTE"),
+            ("organisations", "Organisations"),
+            ("q1", "Lower quartile"),
+            ("median", "Median"),
+            ("q3", "Upper quartile"),
+        ],
+    );
+    for (role, c) in &cut.caseloads {
+        let d = c.spread.as_ref();
+        table.row(
+            role.code(),
+            vec![
+                role.label().into(),
+                fmt_count(c.cases),
+                fmt_wte(c.wte),
+                opt(c.per_wte(), fmt_ratio),
+                fmt_count(d.map_or(0.0, |d| d.values.len() as f64)),
+                opt(d.map(|d| d.q1), fmt_ratio),
+                opt(d.map(|d| d.median), fmt_ratio),
+                opt(d.map(|d| d.q3), fmt_ratio),
+            ],
+        );
+    }
+    b.table(table);
+    let roles: Vec<&Role> = cut.caseloads.keys().collect();
+    let categories = roles
+        .iter()
+        .map(|r| Category {
+            key: r.code().into(),
+            label: r.label().into(),
+        })
+        .collect();
+    let stat = |f: fn(&crate::metrics::Distribution) -> f64| {
+        roles
+            .iter()
+            .map(|r| cut.caseloads[*r].spread.as_ref().map(f))
+            .collect()
+    };
+    let series = vec![
+        Series::new("Lower quartile", stat(|d| d.q1)),
+        Series::new("Median", stat(|d| d.median)),
+        Series::new("Upper quartile", stat(|d| d.q3)),
+    ];
+    b.bars_chart(
+        "caseload_spread",
+        "Open cases per WTE by role: spread across organisations",
+        "Role",
+        "Open cases per WTE",
+        categories,
+        series,
+        fmt_ratio,
+    )
+}
+
+fn regulated(b: &mut Builder, cut: &Breakdown) -> Result<(), RenderError> {
+    let mut table = table_with(&setting_columns(("role", "Role")));
+    table.id = "regulated_by_setting".into();
+    table.caption = "Regulated professions' WTE by setting".into();
+    let row = |name: String, of: &dyn Fn(Setting) -> f64| {
+        let mut cells = vec![name];
+        let mut total = 0.0;
+        for s in Setting::ALL {
+            let v = of(*s);
+            total += v;
+            cells.push(fmt_wte(v));
+        }
+        cells.push(fmt_wte(total));
+        cells
+    };
+    for group in RoleGroup::ALL {
+        for role in Role::ALL
+            .iter()
+            .filter(|r| r.regulated() && r.group() == *group)
+        {
+            let cells = row(role.label().into(), &|s| cut.setting_role(s, *role).wte);
+            grouped(&mut table, role.code().into(), group.label(), cells);
+        }
+    }
+    let cells = row("All regulated professions".into(), &|s| {
+        cut.setting(s).regulated_wte
+    });
+    grouped_total(
+        &mut table,
+        "regulated".into(),
+        "All regulated professions",
+        cells,
+    );
+    let mut cells = vec!["Share of the setting's WTE".to_string()];
+    let mut all = Totals::default();
+    for s in Setting::ALL {
+        let t = cut.setting(*s);
+        all.add(&t);
+        cells.push(opt(t.regulated_share(), fmt_pct));
+    }
+    cells.push(opt(all.regulated_share(), fmt_pct));
+    grouped(
+        &mut table,
+        "regulated_share".into(),
+        "All regulated professions",
+        cells,
+    );
+    b.table(table);
+    let categories = Setting::ALL
+        .iter()
+        .map(|s| Category {
+            key: s.code().into(),
+            label: s.label().into(),
+        })
+        .collect();
+    let series = vec![Series::new(
+        "Regulated share of WTE",
+        Setting::ALL
+            .iter()
+            .map(|s| cut.setting(*s).regulated_share())
+            .collect(),
+    )];
+    b.bars_chart(
+        "regulated_share_by_setting",
+        "Regulated professions' share of WTE by setting",
+        "Setting",
+        "Share of WTE",
+        categories,
+        series,
+        fmt_pct,
+    )
+}
+
+fn commissioning(b: &mut Builder, cut: &Breakdown) -> Result<(), RenderError> {
+    let unit = b.unit;
+    let year = b.year();
+    let national = unit.kind == EntityKind::England;
+    let mut table = Table::new(
+        "commissioning_teams",
+        "Commissioning teams",
+        &[
+            ("area", "Area"),
+            ("las", "LAs"),
+            ("las_reporting", "LAs returning"),
+            ("wte", "WTE"),
+            ("wte_vacant", "Vacant WTE"),
+            ("vacancy_rate", "Vacancy rate"),
+            ("without_analyst", "No analyst"),
+            ("without_coordinator", "No coordinator"),
+            ("without_either", "Neither"),
+        ],
+    );
+    let areas: Vec<&Unit> = if national {
+        Region::ALL
+            .iter()
+            .filter_map(|r| year.unit(EntityKind::Region, r.code()))
+            .chain([unit])
+            .collect()
+    } else {
+        vec![unit, year.england()]
+    };
+    for area in &areas {
+        let Some(c) = area
+            .area
+            .as_ref()
+            .and_then(|a| a.breakdown.as_ref())
+            .map(|cut| &cut.commissioning)
+        else {
+            continue;
+        };
+        let t = area.group_totals(RoleGroup::Commissioning);
+        table.row(
+            area.id.clone(),
+            vec![
+                area.name.clone(),
+                fmt_count(c.las as f64),
+                fmt_count(c.las_reporting as f64),
+                fmt_wte(t.wte),
+                fmt_wte(t.wte_vacant),
+                opt(t.vacancy_rate(), fmt_pct),
+                fmt_count(c.without_analyst as f64),
+                fmt_count(c.without_coordinator as f64),
+                fmt_count(c.without_either as f64),
+            ],
+        );
+    }
+    b.table(table);
+    let mut roles = Table::new(
+        "commissioning_roles",
+        "Commissioning teams by role",
+        &[
+            ("role", "Role"),
+            ("headcount", "Headcount"),
+            ("wte", "WTE"),
+            ("wte_vacant", "Vacant WTE"),
+            ("vacancy_rate", "Vacancy rate"),
+        ],
+    );
+    for role in Role::ALL
+        .iter()
+        .filter(|r| r.group() == RoleGroup::Commissioning)
+    {
+        let t = cut.setting_role(Setting::Commissioning, *role);
+        roles.row(
+            role.code(),
+            vec![
+                role.label().into(),
+                fmt_count(t.headcount),
+                fmt_wte(t.wte),
+                fmt_wte(t.wte_vacant),
+                opt(t.vacancy_rate(), fmt_pct),
+            ],
+        );
+    }
+    b.table(roles);
+    let categories = areas
+        .iter()
+        .map(|a| Category {
+            key: a.id.clone(),
+            label: a.name.clone(),
+        })
+        .collect();
+    let series = vec![Series::new(
+        "Commissioning vacancy rate",
+        areas
+            .iter()
+            .map(|a| a.group_totals(RoleGroup::Commissioning).vacancy_rate())
+            .collect(),
+    )];
+    b.bars_chart(
+        "commissioning_vacancy",
+        "Commissioning teams' vacancy rate",
+        "Area",
+        "Vacancy rate",
+        categories,
+        series,
+        fmt_pct,
+    )
+}
+
+fn organisations(b: &mut Builder, cut: &Breakdown) {
+    let mut table = Table::new(
+        "organisations_volunteers",
+        "Organisations, staff and volunteers by setting",
+        &[
+            ("setting", "Setting"),
+            ("organisations", "Organisations"),
+            ("headcount", "Headcount"),
+            ("wte", "WTE"),
+            ("volunteers", "Volunteers"),
+            ("volunteer_share", "Volunteers' share of everyone"),
+        ],
+    );
+    let mut all = (0usize, Totals::default(), 0.0);
+    for s in Setting::ALL {
+        let t = cut.setting(*s);
+        let n = cut.organisations.get(s).copied().unwrap_or(0);
+        let v = cut.volunteers.get(s).copied().unwrap_or(0.0);
+        all.0 += n;
+        all.1.add(&t);
+        all.2 += v;
+        table.row(
+            s.code(),
+            vec![
+                s.label().into(),
+                fmt_count(n as f64),
+                fmt_count(t.headcount),
+                fmt_wte(t.wte),
+                fmt_count(v),
+                opt(crate::stats::ratio(v, t.headcount + v), fmt_pct),
+            ],
+        );
+    }
+    table.row(
+        "total",
+        vec![
+            "All settings".into(),
+            fmt_count(all.0 as f64),
+            fmt_count(all.1.headcount),
+            fmt_wte(all.1.wte),
+            fmt_count(all.2),
+            opt(crate::stats::ratio(all.2, all.1.headcount + all.2), fmt_pct),
+        ],
+    );
+    b.table(table);
+}
+
+/// Staff ethnicity and gender against England's population (Census 2021).
+fn population(b: &mut Builder) -> Result<(), RenderError> {
+    let unit = b.unit;
+    if diversity::view(&unit.diversity, unit.totals.headcount).suppressed {
+        // Too few people for a diversity breakdown, so none to compare either.
+        return Ok(());
+    }
+    let comparators = reference::england_population();
+    let mut table = Table::new(
+        "population_comparison",
+        "Staff and England's population",
+        &[
+            ("category", "Group"),
+            ("staff", "Staff"),
+            ("population", "England population"),
+            ("difference", "Difference (points)"),
+        ],
+    );
+    for p in &comparators {
+        let label = p
+            .dimension
+            .categories()
+            .iter()
+            .find(|(c, _)| *c == p.category)
+            .map_or(p.category, |(_, l)| *l);
+        let staff = known_share(unit, p.dimension, p.category);
+        let group = match p.dimension {
+            Dimension::Gender => "Sex (staff: gender)",
+            _ => p.dimension.label(),
+        };
+        grouped(
+            &mut table,
+            format!("{}.{}", p.dimension.code(), p.category),
+            group,
+            vec![
+                label.into(),
+                opt(staff, fmt_pct),
+                fmt_pct(p.share),
+                opt(staff.map(|s| (s - p.share) * 100.0), |v| {
+                    format!("{}{}", if v > 0.0 { "+" } else { "" }, fmt_ratio(v))
+                }),
+            ],
+        );
+    }
+    b.table(table);
+    let mut sources: Vec<String> = comparators.iter().map(|p| p.source.clone()).collect();
+    sources.dedup();
+    b.model.sources = sources;
+    let ethnic: Vec<_> = comparators
+        .iter()
+        .filter(|p| p.dimension == Dimension::Ethnicity)
+        .collect();
+    let categories = ethnic
+        .iter()
+        .map(|p| Category {
+            key: p.category.into(),
+            label: Dimension::Ethnicity
+                .categories()
+                .iter()
+                .find(|(c, _)| *c == p.category)
+                .map_or(p.category, |(_, l)| *l)
+                .into(),
+        })
+        .collect();
+    let series = vec![
+        Series::new(
+            format!("Staff ({})", unit.name),
+            ethnic
+                .iter()
+                .map(|p| known_share(unit, Dimension::Ethnicity, p.category))
+                .collect(),
+        ),
+        Series::new(
+            "England population (Census 2021)",
+            ethnic.iter().map(|p| Some(p.share)).collect(),
+        ),
+    ];
+    b.bars_chart(
+        "population_ethnicity",
+        "Ethnicity of staff and of England's population",
+        "Ethnic group",
+        "Share",
+        categories,
+        series,
+        fmt_pct,
+    )
+}
+
+/// Every region (and England) on every headline rate, in two tables.
+fn regional_comparison(b: &mut Builder) -> Result<(), RenderError> {
+    let year = b.year();
+    let areas: Vec<&Unit> = Region::ALL
+        .iter()
+        .filter_map(|r| year.unit(EntityKind::Region, r.code()))
+        .chain([year.england()])
+        .collect();
+    for (id, caption, keys) in [
+        (
+            "regional_rates",
+            "Workforce rates by region",
+            REGIONAL_RATES,
+        ),
+        (
+            "regional_profile",
+            "Staffing levels and workforce profile by region",
+            REGIONAL_PROFILE,
+        ),
+    ] {
+        let mut columns: Vec<(String, String)> = vec![("region".into(), "Region".into())];
+        columns.extend(
+            keys.iter()
+                .map(|k| (k.to_string(), headline(k).short.to_string())),
+        );
+        let mut table = table_with(&columns);
+        table.id = id.into();
+        table.caption = caption.into();
+        for area in &areas {
+            let mut cells = vec![area.name.clone()];
+            cells.extend(keys.iter().map(|k| {
+                let h = headline(k);
+                opt((h.value)(area), h.kind.format())
+            }));
+            table.row(area.id.clone(), cells);
+        }
+        b.table(table);
+    }
+    let categories = areas
+        .iter()
+        .map(|a| Category {
+            key: a.id.clone(),
+            label: a.name.clone(),
+        })
+        .collect();
+    let series = ["delivery_vacancy_rate", "delivery_leaver_rate"]
+        .iter()
+        .map(|k| {
+            let h = headline(k);
+            Series::new(h.short, areas.iter().map(|a| (h.value)(a)).collect())
+        })
+        .collect();
+    b.bars_chart(
+        "regional_rates",
+        "Vacancy and leaver rates by region",
+        "Region",
+        "Rate",
+        categories,
+        series,
+        fmt_pct,
+    )
+}
+
+/// Every headline figure in every census year present, with the LA boundary notes.
+fn headline_trends(b: &mut Builder) {
+    let unit = b.unit;
+    let mut years = earlier(b);
+    years.push((b.year().year, unit));
+    if years.len() < 2 {
+        // The first census year present: there is no trend to show yet.
+        return;
+    }
+    let mut columns: Vec<(String, String)> = vec![("figure".into(), "Figure".into())];
+    columns.extend(years.iter().map(|(y, _)| (y.to_string(), y.to_string())));
+    let mut table = table_with(&columns);
+    table.id = "headline_trends".into();
+    table.caption = "Headline figures by census year".into();
+    for h in HEADLINES {
+        let mut cells = vec![h.label.to_string()];
+        cells.extend(
+            years
+                .iter()
+                .map(|(_, u)| opt((h.value)(u), h.kind.format())),
+        );
+        table.row(h.key, cells);
+    }
+    b.table(table);
+    let region = (unit.kind == EntityKind::Region)
+        .then_some(unit.region)
+        .flatten();
+    let mut notes = Vec::new();
+    for ((kind, _), trend) in &b.ctx.metrics.trends {
+        let Some(change) = trend.boundary_change.as_ref() else {
+            continue;
+        };
+        let la_region = trend
+            .points
+            .last()
+            .and_then(|p| b.year().unit(EntityKind::La, &p.id).and_then(|u| u.region));
+        if *kind != EntityKind::La || (region.is_some() && la_region != region) {
+            continue;
+        }
+        if let Ok(note) = b.message("trend_note", minijinja::Value::from_serialize(change)) {
+            notes.push(note);
+        }
+    }
+    b.model.trend.boundary_notes = notes;
+}
