@@ -7,7 +7,7 @@
 //! the workbook and the export always agree.
 
 use crate::census::{Census, Date};
-use crate::domain::{Dimension, Region, Role, RoleGroup, Sector, StrategyGroup};
+use crate::domain::{Dimension, DimensionFamily, Region, Role, RoleGroup, Sector, StrategyGroup};
 use crate::export::{write_atomic, WriteError};
 use crate::metrics::export::MetricRow;
 use crate::metrics::{EntityKind, Metric, Metrics};
@@ -430,28 +430,39 @@ pub fn workbook(
             .collect(),
     );
 
-    // Diversity.
-    let mut headers = vec!["Dimension".to_string(), "Category".to_string()];
-    headers.extend(areas.iter().map(|a| format!("{} share", a.2)));
-    let mut diversity = Vec::new();
-    for dimension in Dimension::ALL {
-        for (code, label) in dimension.categories() {
-            let metric = format!("share.{}.{code}", dimension.code());
-            let mut row = vec![text(dimension.label()), text(*label)];
-            row.extend(
-                areas
-                    .iter()
-                    .map(|(k, id, _)| figures.cell(*k, id, &metric, NumberFormat::Percent)),
-            );
-            diversity.push(row);
+    // Diversity, then contracts, working patterns and length of service (SPEC §12).
+    for (family, title) in [
+        (
+            DimensionFamily::Diversity,
+            "Staff diversity: share of known responses",
+        ),
+        (
+            DimensionFamily::Employment,
+            "Contracts, working patterns and length of service: share of known responses",
+        ),
+    ] {
+        let mut headers = vec!["Dimension".to_string(), "Category".to_string()];
+        headers.extend(areas.iter().map(|a| format!("{} share", a.2)));
+        let mut rows = Vec::new();
+        for dimension in Dimension::ALL.iter().filter(|d| d.family() == family) {
+            for (code, label) in dimension.categories() {
+                let metric = format!("share.{}.{code}", dimension.code());
+                let mut row = vec![text(dimension.label()), text(*label)];
+                row.extend(
+                    areas
+                        .iter()
+                        .map(|(k, id, _)| figures.cell(*k, id, &metric, NumberFormat::Percent)),
+                );
+                rows.push(row);
+            }
         }
+        add(
+            format!("{title}, {where_} [note 4]"),
+            "One row per category of each dimension; the not-known row is the share of all responses.",
+            headers,
+            rows,
+        );
     }
-    add(
-        format!("Staff diversity: share of known responses, {where_} [note 4]"),
-        "One row per category of each dimension; the not-known row is the share of all responses.",
-        headers,
-        diversity,
-    );
 
     // Trends.
     let years: Vec<u16> = metrics

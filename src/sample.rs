@@ -482,12 +482,18 @@ fn commissioner(
 ) -> SimOrg {
     let mut role_weights = BTreeMap::new();
     role_weights.insert(Role::Commissioner, 0.45 * rng.random_range(0.7..1.3));
-    role_weights.insert(
-        Role::CommissioningCoordinator,
-        0.35 * rng.random_range(0.7..1.3),
-    );
+    // About one team in three has no analyst and one in eight no coordinator, chosen by
+    // the team's id so that the generator's draws (and every other figure) stay as they were.
+    let pick = fnv(&org_id) % 24;
+    let coordinator = 0.35 * rng.random_range(0.7..1.3);
+    if pick < 21 {
+        role_weights.insert(Role::CommissioningCoordinator, coordinator);
+    }
     if size > 0.9 {
-        role_weights.insert(Role::CommissioningAnalyst, 0.2 * rng.random_range(0.7..1.3));
+        let analyst = 0.2 * rng.random_range(0.7..1.3);
+        if pick >= 8 {
+            role_weights.insert(Role::CommissioningAnalyst, analyst);
+        }
     }
     SimOrg {
         org_id,

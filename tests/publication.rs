@@ -273,49 +273,55 @@ fn every_figure_equals_the_metrics_export_and_c_is_exactly_where_it_is_withheld(
             las += 1;
         }
         assert_eq!(las, 153);
-        // Diversity: [c] exactly where the export withholds a share.
-        let name = book
-            .sheet_names()
-            .into_iter()
-            .find(|n| {
-                book.worksheet_range(n)
-                    .ok()
-                    .is_some_and(|r| cell_text(r.get((0, 0)).unwrap()).contains("Staff diversity"))
-            })
-            .unwrap();
-        let t = book.worksheet_range(&name).unwrap();
-        let header: Vec<String> = t.rows().nth(2).unwrap().iter().map(cell_text).collect();
-        let dims: HashMap<&str, &str> = [
-            ("Age", "age_band"),
-            ("Gender", "gender"),
-            ("Ethnicity", "ethnicity"),
-            ("Disability", "disability"),
-            ("Lived experience", "lived_experience"),
-        ]
-        .into();
-        let mut withheld = 0;
-        for row in t.rows().skip(3) {
-            let dim = dims[cell_text(&row[0]).as_str()];
-            for (c, h) in header.iter().enumerate().skip(2) {
-                let (kind, id) = &names[h.trim_end_matches(" share")];
-                let category = category_code(dim, &cell_text(&row[1]));
-                let metric = format!("share.{dim}.{category}");
-                let value = &export[&(kind.clone(), id.clone(), metric.clone())];
-                if value.is_empty() {
-                    assert_eq!(cell_text(&row[c]), "[c]", "{ext} {id} {metric}");
-                    withheld += 1;
-                } else {
-                    assert_eq!(
-                        row[c],
-                        Data::Float(value.parse().unwrap()),
-                        "{ext} {id} {metric}"
-                    );
+        // Diversity and the employment dimensions: [c] exactly where the export withholds
+        // a share.
+        for title in ["Staff diversity", "Contracts, working patterns"] {
+            let name = book
+                .sheet_names()
+                .into_iter()
+                .find(|n| {
+                    book.worksheet_range(n)
+                        .ok()
+                        .is_some_and(|r| cell_text(r.get((0, 0)).unwrap()).contains(title))
+                })
+                .unwrap();
+            let t = book.worksheet_range(&name).unwrap();
+            let header: Vec<String> = t.rows().nth(2).unwrap().iter().map(cell_text).collect();
+            let dims: HashMap<&str, &str> = [
+                ("Age", "age_band"),
+                ("Gender", "gender"),
+                ("Ethnicity", "ethnicity"),
+                ("Disability", "disability"),
+                ("Lived experience", "lived_experience"),
+                ("Contract", "contract"),
+                ("Working pattern", "working_pattern"),
+                ("Length of service", "length_of_service"),
+            ]
+            .into();
+            let mut withheld = 0;
+            for row in t.rows().skip(3) {
+                let dim = dims[cell_text(&row[0]).as_str()];
+                for (c, h) in header.iter().enumerate().skip(2) {
+                    let (kind, id) = &names[h.trim_end_matches(" share")];
+                    let category = category_code(dim, &cell_text(&row[1]));
+                    let metric = format!("share.{dim}.{category}");
+                    let value = &export[&(kind.clone(), id.clone(), metric.clone())];
+                    if value.is_empty() {
+                        assert_eq!(cell_text(&row[c]), "[c]", "{ext} {id} {metric}");
+                        withheld += 1;
+                    } else {
+                        assert_eq!(
+                            row[c],
+                            Data::Float(value.parse().unwrap()),
+                            "{ext} {id} {metric}"
+                        );
+                    }
                 }
             }
+            // The sample's areas are large: a withheld share is rare, but the rule is checked
+            // both ways on every cell above.
+            assert!(withheld <= header.len() * 25, "{withheld}");
         }
-        // The sample's areas are large: a withheld share is rare, but the rule is checked
-        // both ways on every cell above.
-        assert!(withheld <= header.len() * 25, "{withheld}");
     }
 }
 

@@ -141,6 +141,17 @@ fn demographics_for(out: &mut String, id: &str, n: u32) {
         "{id},lived_experience,yes,{f}\n{id},lived_experience,not_known,{}\n",
         n - f
     ));
+    // Three in four permanent, all full time, a quarter in post under a year.
+    let q = n / 4;
+    out.push_str(&format!(
+        "{id},contract,permanent,{}\n{id},contract,fixed_term,{q}\n",
+        n - q
+    ));
+    out.push_str(&format!("{id},working_pattern,full_time,{n}\n"));
+    out.push_str(&format!(
+        "{id},length_of_service,under_1_year,{q}\n{id},length_of_service,2_to_5_years,{}\n",
+        n - q
+    ));
 }
 
 /// Runs the real binary in `cwd`.
