@@ -783,6 +783,9 @@ fn organisations(b: &mut Builder, cut: &Breakdown) {
             opt(crate::stats::ratio(all.2, all.1.headcount + all.2), fmt_pct),
         ],
     );
+    if let Some(row) = table.rows.last_mut() {
+        row.total = true;
+    }
     b.table(table);
 }
 
