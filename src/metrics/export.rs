@@ -269,13 +269,7 @@ fn breakdown_rows(unit: &Unit, cut: &Breakdown, push: &mut impl FnMut(String, Op
                 format!("caseload.{r}.organisations"),
                 Some(d.values.len() as f64),
             );
-            for (stat, value) in [
-                ("min", d.min),
-                ("q1", d.q1),
-                ("median", d.median),
-                ("q3", d.q3),
-                ("max", d.max),
-            ] {
+            for (stat, value) in d.statistics() {
                 push(format!("caseload.{r}.{stat}"), Some(value));
             }
         }
@@ -307,13 +301,7 @@ fn breakdown_rows(unit: &Unit, cut: &Breakdown, push: &mut impl FnMut(String, Op
 /// Peer distributions sit on the England row, named `<peer group>.<metric>.<statistic>`.
 fn distribution_rows(year: &YearMetrics, out: &mut Vec<MetricRow>) {
     for ((kind, metric), d) in &year.peers {
-        for (stat, value) in [
-            ("min", d.min),
-            ("q1", d.q1),
-            ("median", d.median),
-            ("q3", d.q3),
-            ("max", d.max),
-        ] {
+        for (stat, value) in d.statistics() {
             out.push(row(
                 year.year,
                 EntityKind::England,

@@ -334,6 +334,17 @@ impl Distribution {
         })
     }
 
+    /// The five summary statistics by their export names.
+    pub fn statistics(&self) -> [(&'static str, f64); 5] {
+        [
+            ("min", self.min),
+            ("q1", self.q1),
+            ("median", self.median),
+            ("q3", self.q3),
+            ("max", self.max),
+        ]
+    }
+
     /// 1 = highest value; ties share the better rank.
     pub fn rank(&self, value: f64) -> usize {
         1 + self.values.iter().filter(|v| **v > value).count()

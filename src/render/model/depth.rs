@@ -306,6 +306,28 @@ fn at_a_glance(b: &mut Builder) {
     b.table(table);
 }
 
+/// The settings as the categories of a chart.
+fn setting_categories() -> Vec<Category> {
+    Setting::ALL
+        .iter()
+        .map(|s| Category {
+            key: s.code().into(),
+            label: s.label().into(),
+        })
+        .collect()
+}
+
+/// Regions (or a region and England) as the categories of a chart.
+fn unit_categories(units: &[&Unit]) -> Vec<Category> {
+    units
+        .iter()
+        .map(|u| Category {
+            key: u.id.clone(),
+            label: u.name.clone(),
+        })
+        .collect()
+}
+
 /// The columns of a by-setting table: the settings, then the total.
 fn setting_columns(first: (&str, &str)) -> Vec<(String, String)> {
     let mut columns = vec![(first.0.to_string(), first.1.to_string())];
@@ -383,13 +405,7 @@ fn by_setting(b: &mut Builder, cut: &Breakdown) -> Result<(), RenderError> {
         grouped_total(&mut table, "total".into(), "Everyone", row);
         b.table(table);
     }
-    let categories = Setting::ALL
-        .iter()
-        .map(|s| Category {
-            key: s.code().into(),
-            label: s.label().into(),
-        })
-        .collect();
+    let categories = setting_categories();
     let series = vec![Series::new(
         "WTE",
         Setting::ALL
@@ -607,13 +623,7 @@ fn regulated(b: &mut Builder, cut: &Breakdown) -> Result<(), RenderError> {
         cells,
     );
     b.table(table);
-    let categories = Setting::ALL
-        .iter()
-        .map(|s| Category {
-            key: s.code().into(),
-            label: s.label().into(),
-        })
-        .collect();
+    let categories = setting_categories();
     let series = vec![Series::new(
         "Regulated share of WTE",
         Setting::ALL
@@ -714,13 +724,7 @@ fn commissioning(b: &mut Builder, cut: &Breakdown) -> Result<(), RenderError> {
         );
     }
     b.table(roles);
-    let categories = areas
-        .iter()
-        .map(|a| Category {
-            key: a.id.clone(),
-            label: a.name.clone(),
-        })
-        .collect();
+    let categories = unit_categories(&areas);
     let series = vec![Series::new(
         "Commissioning vacancy rate",
         areas
@@ -915,13 +919,7 @@ fn regional_comparison(b: &mut Builder) -> Result<(), RenderError> {
         }
         b.table(table);
     }
-    let categories = areas
-        .iter()
-        .map(|a| Category {
-            key: a.id.clone(),
-            label: a.name.clone(),
-        })
-        .collect();
+    let categories = unit_categories(&areas);
     let series = ["delivery_vacancy_rate", "delivery_leaver_rate"]
         .iter()
         .map(|k| {
