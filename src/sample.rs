@@ -483,7 +483,8 @@ fn commissioner(
     let mut role_weights = BTreeMap::new();
     role_weights.insert(Role::Commissioner, 0.45 * rng.random_range(0.7..1.3));
     // About one team in three has no analyst and one in eight no coordinator, chosen by
-    // the team's id so that the generator's draws (and every other figure) stay as they were.
+    // the team's id rather than by a draw. (A role left out is a workforce row not drawn, so
+    // the rest of the sample still moved when this came in.)
     let pick = fnv(&org_id) % 24;
     let coordinator = 0.35 * rng.random_range(0.7..1.3);
     if pick < 21 {
