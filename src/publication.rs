@@ -430,6 +430,207 @@ pub fn workbook(
             .collect(),
     );
 
+    // The national report's depth, for each area: roles by setting, rates by role group,
+    // caseloads by role, commissioning teams, organisations and volunteers by setting.
+    let settings = crate::domain::Setting::ALL;
+    let mut headers = vec![
+        "Area".to_string(),
+        "Role group".to_string(),
+        "Role".to_string(),
+    ];
+    for measure in ["WTE", "headcount"] {
+        headers.extend(settings.iter().map(|s| format!("{} {measure}", s.label())));
+    }
+    let mut rows = Vec::new();
+    for (kind, id, name) in &areas {
+        for role in Role::ALL {
+            let mut row = vec![
+                text(name.clone()),
+                text(role.group().label()),
+                text(role.label()),
+            ];
+            for (measure, f) in [
+                ("wte", NumberFormat::OneDecimal),
+                ("headcount", NumberFormat::Count),
+            ] {
+                row.extend(settings.iter().map(|s| {
+                    let metric = format!("setting.{}.role.{}.{measure}", s.code(), role.code());
+                    figures.cell(*kind, id, &metric, f)
+                }));
+            }
+            rows.push(row);
+        }
+    }
+    add(
+        format!("WTE and headcount by role and setting, {where_} [note 2]"),
+        "One row per area and role; one column per setting (providers by sector, LEROs, commissioning teams) for WTE, then for headcount.",
+        headers,
+        rows,
+    );
+    let rates = [
+        ("vacancy_rate", "Vacancy rate [note 3]"),
+        ("agency_share", "Agency share of WTE [note 3]"),
+        ("starter_rate", "Starter rate [note 3]"),
+        ("leaver_rate", "Leaver rate [note 3]"),
+    ];
+    let mut headers = vec!["Area".to_string(), "Role group".to_string()];
+    headers.extend(rates.iter().map(|r| r.1.to_string()));
+    let mut rows = Vec::new();
+    for (kind, id, name) in &areas {
+        for group in RoleGroup::ALL {
+            let mut row = vec![text(name.clone()), text(group.label())];
+            row.extend(rates.iter().map(|(m, _)| {
+                figures.cell(
+                    *kind,
+                    id,
+                    &format!("group.{}.{m}", group.code()),
+                    NumberFormat::Percent,
+                )
+            }));
+            rows.push(row);
+        }
+    }
+    add(
+        format!("Vacancy, agency, starter and leaver rates by role group, {where_}"),
+        "One row per area and role group.",
+        headers,
+        rows,
+    );
+    let caseload = [
+        ("cases", "Open cases", NumberFormat::Count),
+        ("wte", "WTE holding cases", NumberFormat::OneDecimal),
+        ("per_wte", "Open cases per WTE", NumberFormat::OneDecimal),
+        (
+            "organisations",
+            "Organisations with the role holding cases",
+            NumberFormat::Count,
+        ),
+        (
+            "q1",
+            "Lower quartile across organisations",
+            NumberFormat::OneDecimal,
+        ),
+        (
+            "median",
+            "Median across organisations",
+            NumberFormat::OneDecimal,
+        ),
+        (
+            "q3",
+            "Upper quartile across organisations",
+            NumberFormat::OneDecimal,
+        ),
+    ];
+    let mut headers = vec!["Area".to_string(), "Role".to_string()];
+    headers.extend(caseload.iter().map(|c| c.1.to_string()));
+    let mut rows = Vec::new();
+    for (kind, id, name) in &areas {
+        for role in Role::ALL {
+            let metric = |m: &str| format!("caseload.{}.{m}", role.code());
+            // Roles that hold no cases in any organisation have no caseload row.
+            if matches!(
+                figures.cell(*kind, id, &metric("cases"), NumberFormat::Count),
+                Cell::NotApplicable
+            ) {
+                continue;
+            }
+            let mut row = vec![text(name.clone()), text(role.label())];
+            row.extend(
+                caseload
+                    .iter()
+                    .map(|(m, _, f)| figures.cell(*kind, id, &metric(m), *f)),
+            );
+            rows.push(row);
+        }
+    }
+    add(
+        format!("Open cases per WTE by role, with the spread across organisations, {where_}"),
+        "One row per area and caseload-holding role. The quartiles are across the providers and LEROs whose staff in that role hold cases.",
+        headers,
+        rows,
+    );
+    let teams = [
+        (
+            "commissioning_wte",
+            "Commissioning WTE",
+            NumberFormat::OneDecimal,
+        ),
+        (
+            "commissioning.wte_vacant",
+            "Vacant WTE",
+            NumberFormat::OneDecimal,
+        ),
+        (
+            "commissioning.vacancy_rate",
+            "Vacancy rate [note 3]",
+            NumberFormat::Percent,
+        ),
+        (
+            "commissioning.las",
+            "Local authorities",
+            NumberFormat::Count,
+        ),
+        (
+            "commissioning.las_reporting",
+            "Local authorities returning a commissioning team",
+            NumberFormat::Count,
+        ),
+        (
+            "commissioning.las_without_analyst",
+            "Local authorities with no commissioning analyst",
+            NumberFormat::Count,
+        ),
+        (
+            "commissioning.las_without_coordinator",
+            "Local authorities with no commissioning coordinator",
+            NumberFormat::Count,
+        ),
+        (
+            "commissioning.las_without_either",
+            "Local authorities with neither",
+            NumberFormat::Count,
+        ),
+    ];
+    let mut headers = vec!["Area".to_string()];
+    headers.extend(teams.iter().map(|t| t.1.to_string()));
+    add(
+        format!("Local authority commissioning teams, {where_}"),
+        "One row per area.",
+        headers,
+        areas
+            .iter()
+            .map(|(kind, id, name)| {
+                std::iter::once(text(name.clone()))
+                    .chain(teams.iter().map(|(m, _, f)| figures.cell(*kind, id, m, *f)))
+                    .collect()
+            })
+            .collect(),
+    );
+    let per_setting = [
+        ("organisations", "Organisations", NumberFormat::Count),
+        ("headcount", "Headcount", NumberFormat::Count),
+        ("wte", "WTE", NumberFormat::OneDecimal),
+        ("volunteers", "Volunteers", NumberFormat::Count),
+    ];
+    let mut headers = vec!["Area".to_string(), "Setting".to_string()];
+    headers.extend(per_setting.iter().map(|c| c.1.to_string()));
+    let mut rows = Vec::new();
+    for (kind, id, name) in &areas {
+        for setting in settings {
+            let mut row = vec![text(name.clone()), text(setting.label())];
+            row.extend(per_setting.iter().map(|(m, _, f)| {
+                figures.cell(*kind, id, &format!("setting.{}.{m}", setting.code()), *f)
+            }));
+            rows.push(row);
+        }
+    }
+    add(
+        format!("Organisations, staff and volunteers by setting, {where_}"),
+        "One row per area and setting: providers by sector, lived experience recovery organisations (LEROs) and local authority commissioning teams.",
+        headers,
+        rows,
+    );
+
     // Diversity, then contracts, working patterns and length of service (SPEC §12).
     for (family, title) in [
         (

@@ -273,6 +273,60 @@ fn every_figure_equals_the_metrics_export_and_c_is_exactly_where_it_is_withheld(
             las += 1;
         }
         assert_eq!(las, 153);
+        // The workforce by role and setting, and the commissioning teams, by area.
+        let mut sheet = |title: &str| {
+            let name = book
+                .sheet_names()
+                .into_iter()
+                .find(|n| {
+                    book.worksheet_range(n)
+                        .ok()
+                        .is_some_and(|r| cell_text(r.get((0, 0)).unwrap()).contains(title))
+                })
+                .unwrap_or_else(|| panic!("no sheet {title}"));
+            book.worksheet_range(&name).unwrap()
+        };
+        let settings = census_reports::domain::Setting::ALL;
+        let t = sheet("WTE and headcount by role and setting");
+        let mut cells = 0;
+        for row in t.rows().skip(3) {
+            let (kind, id) = &names[&cell_text(&row[0])];
+            let role = census_reports::domain::Role::parse(&cell_text(&row[2])).unwrap();
+            for (i, setting) in settings.iter().enumerate() {
+                for (offset, measure) in [(0, "wte"), (settings.len(), "headcount")] {
+                    let metric =
+                        format!("setting.{}.role.{}.{measure}", setting.code(), role.code());
+                    let want = number(kind, id, &metric).unwrap();
+                    assert_eq!(
+                        row[3 + offset + i],
+                        Data::Float(want),
+                        "{ext} {id} {metric}"
+                    );
+                    cells += 1;
+                }
+            }
+        }
+        assert_eq!(
+            cells,
+            8 * 17 * 6 * 2,
+            "every area, role, setting and measure"
+        );
+        let t = sheet("Local authority commissioning teams");
+        for row in t.rows().skip(3) {
+            let (kind, id) = &names[&cell_text(&row[0])];
+            for (c, metric) in [
+                "commissioning_wte",
+                "commissioning.wte_vacant",
+                "commissioning.vacancy_rate",
+                "commissioning.las",
+            ]
+            .iter()
+            .enumerate()
+            {
+                let want = number(kind, id, metric).unwrap();
+                assert_eq!(row[c + 1], Data::Float(want), "{ext} {id} {metric}");
+            }
+        }
         // Diversity and the employment dimensions: [c] exactly where the export withholds
         // a share.
         for title in ["Staff diversity", "Contracts, working patterns"] {
