@@ -330,16 +330,7 @@ fn every_figure_equals_the_metrics_export_and_c_is_exactly_where_it_is_withheld(
         // Diversity and the employment dimensions: [c] exactly where the export withholds
         // a share.
         for title in ["Staff diversity", "Contracts, working patterns"] {
-            let name = book
-                .sheet_names()
-                .into_iter()
-                .find(|n| {
-                    book.worksheet_range(n)
-                        .ok()
-                        .is_some_and(|r| cell_text(r.get((0, 0)).unwrap()).contains(title))
-                })
-                .unwrap();
-            let t = book.worksheet_range(&name).unwrap();
+            let t = sheet(title);
             let header: Vec<String> = t.rows().nth(2).unwrap().iter().map(cell_text).collect();
             let dims: HashMap<&str, &str> = [
                 ("Age", "age_band"),
