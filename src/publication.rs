@@ -304,21 +304,33 @@ pub fn workbook(
         });
     };
 
+    // A table of one row per area and one column per (metric, heading, format).
+    let per_area = |columns: &[(&str, &str, NumberFormat)]| -> (Vec<String>, Vec<Vec<Cell>>) {
+        let headers = std::iter::once("Area".to_string())
+            .chain(columns.iter().map(|c| c.1.to_string()))
+            .collect();
+        let rows = areas
+            .iter()
+            .map(|(kind, id, name)| {
+                std::iter::once(text(name.clone()))
+                    .chain(
+                        columns
+                            .iter()
+                            .map(|(m, _, f)| figures.cell(*kind, id, m, *f)),
+                    )
+                    .collect()
+            })
+            .collect();
+        (headers, rows)
+    };
+
     // Headline figures, by area.
-    let mut headers = vec!["Area".to_string()];
-    headers.extend(HEADLINES.iter().map(|h| h.1.to_string()));
+    let (headers, rows) = per_area(&HEADLINES);
     add(
         format!("Headline workforce figures, {where_} [note 1]"),
         "One row per area. Source: the metrics export (headcount, wte, attributed_wte, commissioning_wte, vacancy_rate, leaver_rate, agency_share, wte_per_100k_adults, volunteers).",
         headers,
-        areas
-            .iter()
-            .map(|(kind, id, name)| {
-                std::iter::once(text(name.clone()))
-                    .chain(HEADLINES.iter().map(|(m, _, f)| figures.cell(*kind, id, m, *f)))
-                    .collect()
-            })
-            .collect(),
+        rows,
     );
 
     // Local authorities.
@@ -591,20 +603,12 @@ pub fn workbook(
             NumberFormat::Count,
         ),
     ];
-    let mut headers = vec!["Area".to_string()];
-    headers.extend(teams.iter().map(|t| t.1.to_string()));
+    let (headers, rows) = per_area(&teams);
     add(
         format!("Local authority commissioning teams, {where_}"),
         "One row per area.",
         headers,
-        areas
-            .iter()
-            .map(|(kind, id, name)| {
-                std::iter::once(text(name.clone()))
-                    .chain(teams.iter().map(|(m, _, f)| figures.cell(*kind, id, m, *f)))
-                    .collect()
-            })
-            .collect(),
+        rows,
     );
     let per_setting = [
         ("organisations", "Organisations", NumberFormat::Count),
