@@ -28,6 +28,8 @@ pub enum Rule {
     EmptyFile,
     Encoding,
     Malformed,
+    /// An input file broke one of the limits every file from outside is read under.
+    Limit,
     Required,
     Number,
     WholeNumber,
@@ -57,6 +59,7 @@ impl Rule {
             Rule::EmptyFile => "schema.empty_file",
             Rule::Encoding => "schema.encoding",
             Rule::Malformed => "schema.malformed_row",
+            Rule::Limit => "schema.limit",
             Rule::Required => "type.required",
             Rule::Number => "type.number",
             Rule::WholeNumber => "type.whole_number",

@@ -18,6 +18,7 @@ pub mod publication;
 pub mod reference;
 pub mod render;
 pub mod sample;
+pub mod spreadsheet;
 pub mod stats;
 pub mod validate;
 

@@ -5,21 +5,21 @@
 //! the workbook, sheet and cell (`E08000035.xlsx!Workforce expansion!D11`); a workbook that
 //! cannot be opened at all is one error for that LA and nothing else stops.
 //!
-//! Read with calamine: the cached value of a formula is used; a formula without one, or an
-//! error value such as `#REF!`, is a finding.
+//! Read with the bounded reader of [`crate::spreadsheet`]: the saved value of a formula is
+//! used; a formula without one, or an error value such as `#REF!`, is a finding. A workbook
+//! that breaks one of the reader's limits (size, inflated size, a value beyond the rows and
+//! columns a workbook may use, too many sheets or strings) is one finding and its plan is
+//! treated as missing.
 
 use crate::census::PlanYear;
 use crate::domain::{PlanCategory, RoleGroup};
 use crate::finding::{Finding, Rule, Severity};
-use calamine::{Data, Range, Reader};
+use crate::spreadsheet::{self, Sheet, SheetError, Value};
 use std::collections::BTreeMap;
 use std::path::Path;
 
 /// The folder of a census year that holds the workbooks.
 pub const PLANS_DIR: &str = "expansion_plans";
-/// Workbooks larger than this are refused with a finding rather than opened: the template
-/// is a few kilobytes, and a zip bomb or a pasted database should not stop the build.
-pub const MAX_WORKBOOK_BYTES: u64 = 10 * 1024 * 1024;
 pub const WORKFORCE_SHEET: &str = "Workforce expansion";
 pub const CONTINUITY_SHEET: &str = "Continuity of care";
 pub const CATEGORY_HEADER: &str = "Workforce category";
@@ -159,45 +159,43 @@ struct SheetReader<'a> {
     out: &'a mut Workbooks,
 }
 
-/// One sheet's cells, by absolute (row, column), with the formulas behind them.
+/// One sheet's cells that hold something, by absolute (row, column), with the formulas
+/// behind them.
 struct Grid {
     sheet: String,
-    values: Range<Data>,
-    formulas: Option<Range<String>>,
+    cells: Sheet,
 }
 
 impl Grid {
-    fn value(&self, row: u32, col: u32) -> &Data {
-        self.values.get_value((row, col)).unwrap_or(&Data::Empty)
+    fn value(&self, row: u32, col: u32) -> &Value {
+        self.cells
+            .cell(row, col)
+            .map_or(&Value::Empty, |cell| &cell.value)
     }
 
     fn text(&self, row: u32, col: u32) -> String {
-        match self.value(row, col) {
-            Data::String(s) => s.clone(),
-            Data::Empty => String::new(),
-            other => other.to_string(),
-        }
+        self.value(row, col).to_string()
     }
 
     fn formula(&self, row: u32, col: u32) -> Option<&str> {
-        self.formulas
-            .as_ref()
-            .and_then(|f| f.get_value((row, col)))
-            .map(String::as_str)
+        self.cells
+            .cell(row, col)
+            .and_then(|cell| cell.formula.as_deref())
             .filter(|f| !f.is_empty())
     }
 
     fn bounds(&self) -> Option<((u32, u32), (u32, u32))> {
-        Some((self.values.start()?, self.values.end()?))
+        self.cells.bounds()
     }
 
     /// The first row holding every header in `headers`: the row and each header's column.
     fn header_row(&self, headers: &[&str]) -> Option<(u32, Vec<u32>)> {
-        let ((r0, c0), (r1, c1)) = self.bounds()?;
         let wanted: Vec<String> = headers.iter().map(|h| normalise(h)).collect();
-        for row in r0..=r1 {
-            let texts: Vec<(u32, String)> = (c0..=c1)
-                .map(|col| (col, normalise(&self.text(row, col))))
+        for row in self.cells.rows() {
+            let texts: Vec<(u32, String)> = self
+                .cells
+                .row(row)
+                .map(|(col, cell)| (col, normalise(&cell.value.to_string())))
                 .collect();
             let cols: Option<Vec<u32>> = wanted
                 .iter()
@@ -250,74 +248,43 @@ impl SheetReader<'_> {
     }
 
     fn read(&mut self, path: &Path) {
-        match std::fs::metadata(path) {
-            Ok(meta) if meta.len() > MAX_WORKBOOK_BYTES => {
-                self.whole(
-                    Severity::Error,
-                    Rule::Malformed,
-                    format!(
-                        "the workbook is {} MB; workbooks over {} MB are not read (the planning template is a few kilobytes)",
-                        meta.len() / (1024 * 1024),
-                        MAX_WORKBOOK_BYTES / (1024 * 1024)
-                    ),
-                );
-                return;
-            }
-            Err(e) => {
-                self.whole(
-                    Severity::Error,
-                    Rule::MissingFile,
-                    format!("cannot read the workbook: {e}"),
-                );
-                return;
-            }
-            Ok(_) => {}
-        }
-        let mut workbook = match calamine::open_workbook_auto(path) {
-            Ok(workbook) => workbook,
-            Err(e) => {
-                self.whole(
-                    Severity::Error,
-                    Rule::Malformed,
-                    format!(
-                        "the workbook cannot be opened (corrupt, password-protected or not a spreadsheet): {e}"
-                    ),
-                );
-                return;
-            }
-        };
-        let names = workbook.sheet_names();
-        let find = |wanted: &str| {
-            names
+        let wanted = |name: &str| {
+            [WORKFORCE_SHEET, CONTINUITY_SHEET]
                 .iter()
-                .find(|n| normalise(n) == normalise(wanted))
-                .cloned()
+                .any(|w| normalise(w) == normalise(name))
+        };
+        // The reader is bounded and returns every problem as an error; a panic in it would
+        // still be a bug, caught here so that it costs this workbook and nothing else.
+        let read = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            spreadsheet::read(path, &wanted)
+        }));
+        let workbook = match read {
+            Ok(Ok(workbook)) => workbook,
+            Ok(Err(e)) => {
+                self.unread(e);
+                return;
+            }
+            Err(_) => {
+                self.whole(
+                    Severity::Error,
+                    Rule::Malformed,
+                    "the workbook could not be read: the reader failed on it".to_string(),
+                );
+                return;
+            }
         };
         let mut grids = Vec::new();
         for wanted in [WORKFORCE_SHEET, CONTINUITY_SHEET] {
-            let Some(sheet) = find(wanted) else {
-                self.whole(
-                    Severity::Error,
-                    Rule::MissingColumn,
-                    format!("the workbook has no sheet '{wanted}'"),
-                );
-                grids.push(None);
-                continue;
-            };
-            match workbook.worksheet_range(&sheet) {
-                Ok(values) => {
-                    let formulas = workbook.worksheet_formula(&sheet).ok();
-                    grids.push(Some(Grid {
-                        sheet,
-                        values,
-                        formulas,
-                    }));
-                }
-                Err(e) => {
+            match workbook.sheet(|name| normalise(name) == normalise(wanted)) {
+                Some(sheet) => grids.push(Some(Grid {
+                    sheet: sheet.name.clone(),
+                    cells: sheet.clone(),
+                })),
+                None => {
                     self.whole(
                         Severity::Error,
-                        Rule::Malformed,
-                        format!("sheet '{sheet}' cannot be read: {e}"),
+                        Rule::MissingColumn,
+                        format!("the workbook has no sheet '{wanted}'"),
                     );
                     grids.push(None);
                 }
@@ -333,13 +300,25 @@ impl SheetReader<'_> {
         self.out.read.push(self.la_code.to_string());
     }
 
+    /// The one finding for a workbook that is not read: the plan is treated as missing.
+    fn unread(&mut self, error: SheetError) {
+        let (rule, at) = match &error {
+            SheetError::Unreadable(_) => (Rule::Malformed, None),
+            SheetError::Limit { at, .. } => (Rule::Limit, at.clone()),
+        };
+        let mut finding = self.finding(Severity::Error, rule, error.to_string());
+        if let Some((sheet, row, col)) = at {
+            finding = finding.cell(&format!("{sheet}!{}", cell_name(row, col)));
+        }
+        self.out.findings.push(finding);
+    }
+
     /// A number cell's value; None (with a finding) for text, an error value or a formula
     /// without a cached value; None without a finding for an empty cell.
     fn number(&mut self, grid: &Grid, row: u32, col: u32, what: &str) -> Option<f64> {
         let problem = match grid.value(row, col) {
-            Data::Int(n) => return Some(*n as f64),
-            Data::Float(x) if x.is_finite() => return Some(*x),
-            Data::Empty | Data::String(_) if grid.text(row, col).trim().is_empty() => {
+            Value::Number(x) if x.is_finite() => return Some(*x),
+            Value::Empty | Value::Text(_) if grid.text(row, col).trim().is_empty() => {
                 match grid.formula(row, col) {
                     Some(formula) => format!(
                         "{what} is the formula ={formula} with no saved value; open the workbook in a spreadsheet program, let it calculate and save it again"
@@ -347,8 +326,8 @@ impl SheetReader<'_> {
                     None => return None,
                 }
             }
-            Data::Error(e) => format!("{what} is the error value {e}; a number is needed"),
-            Data::String(s) => match s.trim().parse::<f64>() {
+            Value::Error(e) => format!("{what} is the error value {e}; a number is needed"),
+            Value::Text(s) => match s.trim().parse::<f64>() {
                 Ok(x) if x.is_finite() => return Some(x),
                 _ => format!("{what} is the text '{}'; a number is needed", s.trim()),
             },

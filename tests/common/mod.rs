@@ -1,6 +1,8 @@
 //! A small, valid census folder built in code, which each test bends to break one rule.
 #![allow(dead_code)]
 
+pub mod hostile_workbooks;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
