@@ -165,6 +165,66 @@ impl std::fmt::Display for Finding {
     }
 }
 
+/// Findings listed for one file at the most; the rest are counted in one more finding.
+pub const MAX_LISTED_PER_FILE: usize = 1_000;
+
+/// Keeps the first [`MAX_LISTED_PER_FILE`] findings of each file (a workbook's sheets and
+/// cells count as its file) and adds one finding per file that had more, saying how many
+/// are not listed, so that a file broken on every row costs a bounded query list. Call it
+/// after deciding which organisations are blocked: that uses every finding.
+pub fn cap_per_file(findings: &mut Vec<Finding>) {
+    let file_of = |f: &Finding| f.file.split('!').next().unwrap_or_default().to_string();
+    // Per file: how many findings, the gravest severity left out, and the organisation of
+    // those left out when they are all one's (so that its errors still block it).
+    type Seen = (usize, Severity, Option<Option<String>>);
+    let mut seen: std::collections::BTreeMap<String, Seen> = Default::default();
+    findings.retain(|f| {
+        let entry = seen
+            .entry(file_of(f))
+            .or_insert((0, Severity::Warning, None));
+        entry.0 += 1;
+        if entry.0 > MAX_LISTED_PER_FILE {
+            entry.1 = entry.1.min(f.severity);
+            entry.2 = match entry.2.take() {
+                None => Some(f.org_id.clone()),
+                Some(org) if org == f.org_id => Some(org),
+                Some(_) => Some(None),
+            };
+            return false;
+        }
+        true
+    });
+    for (file, (count, severity, org)) in seen {
+        if count > MAX_LISTED_PER_FILE {
+            let mut finding = Finding::error(
+                Rule::Limit,
+                &file,
+                format!(
+                    "{} more findings in this file are not listed (the first {} are); a file with this many problems is best checked as a whole",
+                    grouped((count - MAX_LISTED_PER_FILE) as u64),
+                    grouped(MAX_LISTED_PER_FILE as u64)
+                ),
+            );
+            finding.severity = severity;
+            finding.org_id = org.flatten();
+            findings.push(finding);
+        }
+    }
+}
+
+/// A count with thousands separated, as a reader writes it: 2,000.
+pub fn grouped(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, d) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(d);
+    }
+    out
+}
+
 /// Orders findings for output: by organisation, file, line, field, rule.
 pub fn sort_findings(findings: &mut [Finding]) {
     findings.sort_by(|a, b| {

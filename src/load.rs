@@ -32,6 +32,11 @@ pub const DEFAULT_PUBLISHER: &str = "Drug and alcohol treatment and recovery wor
 
 /// Input files larger than this are refused with a finding rather than read into memory.
 pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
+/// Rows one input file may have: 15 times the 2024 sample's largest file (demographics.csv,
+/// 16,075 rows) and half as many again as a census of ten times the providers. A file with
+/// more is refused with one finding, so that a file of repeated rows costs bounded memory
+/// and time (two files at this limit, every row a finding, build within 1 GiB).
+pub const MAX_ROWS: usize = 250_000;
 /// No organisation employs this many WTE; a larger figure is a typing slip.
 const MAX_WTE: f64 = 100_000.0;
 
@@ -78,6 +83,8 @@ pub fn load(dir: &Path) -> Result<Loaded, LoadFailure> {
             ) && f.severity == Severity::Error
         });
     let (Some(meta), false) = (meta, fatal) else {
+        let mut findings = findings;
+        crate::finding::cap_per_file(&mut findings);
         return Err(LoadFailure {
             dir: dir.to_path_buf(),
             findings,
@@ -478,7 +485,20 @@ fn read_table(dir: &Path, spec: &TableSpec, findings: &mut Vec<Finding>) -> Opti
     }
 
     let mut rows = Vec::new();
-    for record in records {
+    for (n, record) in records.enumerate() {
+        if n >= MAX_ROWS {
+            // One finding for the file, not one for each of its rows.
+            findings.retain(|f| f.file != file);
+            findings.push(Finding::error(
+                Rule::Limit,
+                file,
+                format!(
+                    "the file has more than {} rows, the most a census file may have (is this the right file, or are its rows repeated?); it is not read",
+                    crate::finding::grouped(MAX_ROWS as u64)
+                ),
+            ));
+            return None;
+        }
         let record = match record {
             Ok(record) => record,
             Err(err) => {

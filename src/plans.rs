@@ -147,6 +147,7 @@ pub fn read_folder(
         }
         sheet.read(&path);
     }
+    crate::finding::cap_per_file(&mut out.findings);
     out
 }
 

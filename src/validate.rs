@@ -47,6 +47,7 @@ pub fn validate(loaded: &Loaded, previous: Option<&Census>) -> Validation {
         .into_iter()
         .filter(|id| census.organisation(id).is_some())
         .collect();
+    crate::finding::cap_per_file(&mut findings);
     Validation { findings, blocked }
 }
 

@@ -19,6 +19,7 @@
 mod ods;
 mod xlsx;
 
+use crate::finding::grouped;
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::Path;
@@ -362,19 +363,6 @@ impl Text {
         self.text.extend(std::iter::repeat_n(c, n as usize));
         true
     }
-}
-
-/// A count with thousands separated, as a reader writes it: 2,000.
-fn grouped(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, d) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(d);
-    }
-    out
 }
 
 /// A size limit in words: whole megabytes, else kilobytes.

@@ -1,6 +1,7 @@
-//! Untrusted workbooks cost one finding, never the batch (SPEC §8): every hostile workbook
-//! of the issue at once, read by the real binary under an address-space limit so that a
-//! generous machine cannot hide an allocation; the reader fed arbitrary and mutated bytes.
+//! Every input file is untrusted (SPEC §8): a file that breaks a limit costs one finding,
+//! never the batch. Every hostile workbook of the issue at once, read by the real binary
+//! under an address-space limit so that a generous machine cannot hide an allocation; the
+//! workbook reader fed arbitrary and mutated bytes; CSV files of repeated rows.
 
 mod common;
 
@@ -214,6 +215,93 @@ fn a_build_with_every_hostile_workbook_builds_every_report() {
         built.iter().any(|p| p.ends_with("la/E08000035.pdf")),
         "{built:?}"
     );
+}
+
+// ---- CSV inputs ----------------------------------------------------------------------------
+
+#[test]
+fn a_csv_file_past_the_row_limit_is_one_finding_and_costs_little() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("2024");
+    let row = "P01,gender,female,1\n";
+    let fixture = Fixture::clean();
+    let demographics =
+        fixture.files["demographics.csv"].clone() + &row.repeat(census_reports::load::MAX_ROWS);
+    fixture.set("demographics.csv", &demographics).write(&data);
+    let out = limited(
+        CHECK_ADDRESS_SPACE,
+        &["validate", "--data", "2024", "--out", "v"],
+        dir.path(),
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stdout}\n{stderr}");
+    let said = format!("{stdout}{stderr}");
+    let naming: Vec<&str> = said
+        .lines()
+        .filter(|l| l.contains("demographics.csv"))
+        .collect();
+    assert_eq!(naming.len(), 1, "{said}");
+    assert!(
+        naming[0].contains("the file has more than 250,000 rows")
+            && naming[0].contains("schema.limit"),
+        "{said}"
+    );
+}
+
+#[test]
+fn a_file_with_a_finding_on_every_row_lists_a_thousand_and_counts_the_rest() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("2024");
+    // 1,500 repeats of one row: 1,500 duplicate keys in demographics.csv, all P01's.
+    let fixture = Fixture::clean();
+    let demographics =
+        fixture.files["demographics.csv"].clone() + &"P01,gender,female,1\n".repeat(1_500);
+    fixture.set("demographics.csv", &demographics).write(&data);
+    let out = limited(
+        CHECK_ADDRESS_SPACE,
+        &["validate", "--data", "2024", "--out", "v"],
+        dir.path(),
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let queries = std::fs::read_to_string(dir.path().join("v/queries.csv")).unwrap();
+    let rows: Vec<&str> = queries
+        .lines()
+        .filter(|l| l.contains(",demographics.csv,"))
+        .collect();
+    assert_eq!(
+        rows.len(),
+        census_reports::finding::MAX_LISTED_PER_FILE + 1,
+        "{queries}"
+    );
+    let summary = rows
+        .iter()
+        .find(|r| r.contains("schema.limit"))
+        .expect("a finding counting the rest");
+    assert!(
+        summary.starts_with("P01,"),
+        "the left-out findings are all P01's: {summary}"
+    );
+    assert!(summary.contains(",error,"), "{summary}");
+    assert!(
+        summary.contains("more findings in this file are not listed (the first 1,000 are)"),
+        "{summary}"
+    );
+    // The other files' findings are all listed, and P01 is still blocked.
+    let manifest = census_reports(
+        &[
+            "build", "--data", "2024", "--out", "out", "--format", "pdf", "--kind", "provider",
+        ],
+        dir.path(),
+    );
+    assert_eq!(manifest.status.code(), Some(0));
+    let manifest = common::manifest(&dir.path().join("out"));
+    assert_eq!(common::entry(&manifest, "P01")["status"], "blocked");
 }
 
 // ---- the reader itself ------------------------------------------------------------------
