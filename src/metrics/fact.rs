@@ -127,59 +127,91 @@ pub fn aggregate(census: &Census, included: &BTreeSet<&str>) -> PolarsResult<Agg
         .zip(keys)
         .map(|(name, values)| Column::new((*name).into(), values))
         .collect();
-    columns.push(Column::new("weight".into(), weight));
+    // Each quantity raw (an org's row appears once per LA it serves, each time with the same
+    // raw figures) and apportioned to the LA by its weight.
     for (name, values) in QUANTITIES.iter().zip(values) {
+        let weighted: Vec<f64> = values.iter().zip(&weight).map(|(v, w)| v * w).collect();
+        columns.push(Column::new(format!("{WEIGHTED}{name}").into(), weighted));
         columns.push(Column::new((*name).into(), values));
     }
-    let frame = DataFrame::new_infer_height(columns)?.lazy();
-
-    let weighted: Vec<Expr> = QUANTITIES
+    let frame = DataFrame::new_infer_height(columns)?;
+    let raw: Vec<String> = QUANTITIES.iter().map(|q| q.to_string()).collect();
+    let weighted: Vec<String> = QUANTITIES
         .iter()
-        .map(|q| (col(*q) * col("weight")).sum().alias(*q))
+        .map(|q| format!("{WEIGHTED}{q}"))
         .collect();
-    // An org's row appears once per LA it serves, each time with the same raw figures.
-    let raw: Vec<Expr> = QUANTITIES
-        .iter()
-        .map(|q| col(*q).first().alias(*q))
-        .collect();
-    let wte_only = vec![(col("wte") * col("weight")).sum().alias("wte")];
+    let wte_only = vec![format!("{WEIGHTED}wte")];
 
-    let group = |by: &[&str], aggs: &[Expr]| -> PolarsResult<DataFrame> {
-        let by: Vec<Expr> = by.iter().map(|k| col(*k)).collect();
-        frame.clone().group_by(by).agg(aggs).collect()
+    // polars' eager group-by: the lazy engine its deprecation note points to would bring in
+    // five more polars crates (a fifth of a clean build's compile time) for these seven sums.
+    #[allow(deprecated)]
+    let group = |by: &[&str], select: &[String], how: Aggregation| -> PolarsResult<DataFrame> {
+        let grouped = frame
+            .group_by(by)?
+            .select(select.iter().map(String::as_str));
+        match how {
+            Aggregation::First => grouped.first(),
+            Aggregation::Sum => grouped.sum(),
+        }
     };
+    use Aggregation::{First, Sum};
     let role = |text: &str| Role::parse(text);
     let region = |text: &str| Region::parse(text);
     let sector_key = |k: &[String]| Some((OrgType::parse(&k[1])?, Sector::parse(&k[2])?));
 
     let mut out = Aggregates::default();
-    for (k, t) in totals_by(&group(&["org_id", "role"], &raw)?, 2)? {
+    for (k, t) in totals_by(&group(&["org_id", "role"], &raw, First)?, 2, "", "_first")? {
         out.org_role
             .extend(role(&k[1]).map(|r| ((k[0].clone(), r), t)));
     }
-    for (k, t) in totals_by(&group(&["la_code", "role"], &weighted)?, 2)? {
+    for (k, t) in totals_by(
+        &group(&["la_code", "role"], &weighted, Sum)?,
+        2,
+        WEIGHTED,
+        "_sum",
+    )? {
         out.la_role
             .extend(role(&k[1]).map(|r| ((k[0].clone(), r), t)));
     }
-    for (k, t) in totals_by(&group(&["region", "role"], &weighted)?, 2)? {
+    for (k, t) in totals_by(
+        &group(&["region", "role"], &weighted, Sum)?,
+        2,
+        WEIGHTED,
+        "_sum",
+    )? {
         if let (Some(g), Some(r)) = (region(&k[0]), role(&k[1])) {
             out.region_role.insert((g, r), t);
         }
     }
-    for (k, t) in totals_by(&group(&["role"], &weighted)?, 1)? {
+    for (k, t) in totals_by(&group(&["role"], &weighted, Sum)?, 1, WEIGHTED, "_sum")? {
         out.england_role.extend(role(&k[0]).map(|r| (r, t)));
     }
-    for (k, t) in totals_by(&group(&["la_code", "org_type", "sector"], &wte_only)?, 3)? {
+    for (k, t) in totals_by(
+        &group(&["la_code", "org_type", "sector"], &wte_only, Sum)?,
+        3,
+        WEIGHTED,
+        "_sum",
+    )? {
         out.la_sector
             .extend(sector_key(&k).map(|(o, s)| ((k[0].clone(), o, s), t.wte)));
     }
-    for (k, t) in totals_by(&group(&["region", "org_type", "sector"], &wte_only)?, 3)? {
+    for (k, t) in totals_by(
+        &group(&["region", "org_type", "sector"], &wte_only, Sum)?,
+        3,
+        WEIGHTED,
+        "_sum",
+    )? {
         if let (Some(g), Some((o, s))) = (region(&k[0]), sector_key(&k)) {
             out.region_sector.insert((g, o, s), t.wte);
         }
     }
     let mut england_keys = vec![String::new()];
-    for (k, t) in totals_by(&group(&["org_type", "sector"], &wte_only)?, 2)? {
+    for (k, t) in totals_by(
+        &group(&["org_type", "sector"], &wte_only, Sum)?,
+        2,
+        WEIGHTED,
+        "_sum",
+    )? {
         england_keys.truncate(1);
         england_keys.extend(k);
         out.england_sector
@@ -188,9 +220,24 @@ pub fn aggregate(census: &Census, included: &BTreeSet<&str>) -> PolarsResult<Agg
     Ok(out)
 }
 
+/// How a group's rows are aggregated.
+#[derive(Clone, Copy)]
+enum Aggregation {
+    First,
+    Sum,
+}
+
+/// The prefix of an apportioned quantity's column.
+const WEIGHTED: &str = "weighted_";
+
 /// Reads a grouped frame back: the first `keys` columns are text keys, the rest quantities
-/// named as in [`QUANTITIES`] (absent ones are zero).
-fn totals_by(frame: &DataFrame, keys: usize) -> PolarsResult<Vec<(Vec<String>, Totals)>> {
+/// named `<prefix><quantity><suffix>` for each of [`QUANTITIES`] (absent ones are zero).
+fn totals_by(
+    frame: &DataFrame,
+    keys: usize,
+    prefix: &str,
+    suffix: &str,
+) -> PolarsResult<Vec<(Vec<String>, Totals)>> {
     let names: Vec<String> = frame
         .get_column_names()
         .iter()
@@ -209,7 +256,7 @@ fn totals_by(frame: &DataFrame, keys: usize) -> PolarsResult<Vec<(Vec<String>, T
     };
     let quantity_columns: Vec<Option<&Float64Chunked>> = QUANTITIES
         .iter()
-        .map(|q| value(q))
+        .map(|q| value(&format!("{prefix}{q}{suffix}")))
         .collect::<PolarsResult<_>>()?;
     let mut out = Vec::with_capacity(frame.height());
     for i in 0..frame.height() {
