@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Peak memory and time of `plans check`, `validate` and a full `build` of the 2024 sample:
-# clean, with each hostile planning workbook of tests/input_limits.rs alone, and with all
+# clean, with each hostile planning workbook of tests/it/input_limits.rs alone, and with all
 # five at once (a value in XFD1048576, a 1.5 GB string in an .xlsx, an .ods whose content.xml
 # inflates to 1.5 GB, an external entity, a billion laughs), each laid over one LA's
 # workbook. Not part of the tests.
@@ -24,8 +24,8 @@ trap 'rm -rf "$WORK"' EXIT
 
 mkdir -p "$WORK/files"
 HOSTILE_WORKBOOKS_OUT=$WORK/files HOSTILE_WORKBOOKS_LAS=$(IFS=,; echo "${LAS[*]}") \
-  cargo test --release --quiet --test input_limits -- --ignored --exact \
-  write_hostile_workbooks_for_the_benchmark >/dev/null
+  cargo test --release --quiet --test it -- --ignored --exact \
+  input_limits::write_hostile_workbooks_for_the_benchmark >/dev/null
 ls -l "$WORK"/files/ >&2
 
 # census ROW: a copy of the sample with ROW's hostile workbooks laid over (none for clean).

@@ -7,7 +7,7 @@
 //! packages pinned in tests/browser/package-lock.json are installed with `npm ci` when they
 //! are missing. `.ci/run` installs all of them.
 
-mod common;
+use crate::common;
 
 use common::{census_reports, Fixture};
 use serde_json::Value;

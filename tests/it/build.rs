@@ -2,7 +2,7 @@
 //! text read back from the PDFs, hostile names printed literally, failures isolated, and
 //! byte-identical output from two builds.
 
-mod common;
+use crate::common;
 
 use common::{census_reports, entry, manifest, walk, Fixture};
 use std::path::{Path, PathBuf};

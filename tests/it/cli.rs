@@ -1,6 +1,6 @@
 //! The real binary on fixture folders: output files and exit codes.
 
-mod common;
+use crate::common;
 
 use common::{census_reports, Fixture};
 

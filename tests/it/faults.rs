@@ -3,7 +3,7 @@
 //! midway, and an output path that cannot be written. After each, the next build must end
 //! exactly where an uninterrupted build ends.
 
-mod common;
+use crate::common;
 
 use common::{census_reports, walk, Fixture};
 use std::collections::BTreeMap;

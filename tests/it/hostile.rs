@@ -2,7 +2,7 @@
 //! participant types may crash the batch, leak into markup, escape the output folder or lose
 //! another participant's report.
 
-mod common;
+use crate::common;
 
 use common::{census_reports, walk, Fixture};
 use std::path::Path;

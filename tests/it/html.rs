@@ -3,7 +3,7 @@
 //! the PDF), and `--format` choosing the editions without losing agreement between the
 //! files and the manifest. tests/browser.rs checks the pages in Chromium.
 
-mod common;
+use crate::common;
 
 use common::{census_reports, entry, Fixture};
 use serde_json::Value;

@@ -3,7 +3,7 @@
 //! under an address-space limit so that a generous machine cannot hide an allocation; the
 //! workbook reader fed arbitrary and mutated bytes; CSV files of repeated rows.
 
-mod common;
+use crate::common;
 
 use census_reports::spreadsheet::{self, Format, Limits, SheetError, Value};
 use common::hostile_workbooks as hostile;

@@ -3,7 +3,7 @@
 //! metrics export, the reports' tables print exactly the export's figures, and the new
 //! profile dimensions are calibrated to the published censuses.
 
-mod common;
+use crate::common;
 
 use census_reports::domain::{Role, RoleGroup, Setting};
 use census_reports::metrics::export::{self, MetricRow};

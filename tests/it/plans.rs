@@ -4,7 +4,7 @@
 //! file, an oversized one, a workbook beside a CSV row for the same plan, and the blank
 //! template the team sends out.
 
-mod common;
+use crate::common;
 
 use census_reports::census::Date;
 use census_reports::domain::PlanCategory;

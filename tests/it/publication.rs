@@ -2,7 +2,7 @@
 //! properties and merges) against the government's spreadsheet guidance, and every figure
 //! compared with the metrics export.
 
-mod common;
+use crate::common;
 
 use calamine::{open_workbook_auto, Data, Reader};
 use common::census_reports;

@@ -1,7 +1,7 @@
 //! Rebuilding after validation fixes: exactly the reports whose printed figures changed are
 //! reissued with a new version and a change log; the rest are left untouched.
 
-mod common;
+use crate::common;
 
 use common::{census_reports, walk, Fixture};
 use serde_json::Value;

@@ -3,7 +3,7 @@
 //! report; the template data of each kind is pinned by snapshots; a template-only change
 //! reissues reports saying that no figure changed.
 
-mod common;
+use crate::common;
 
 use common::{census_reports, Fixture};
 use std::collections::BTreeSet;

@@ -1,7 +1,7 @@
 //! Every validation rule with a fixture that triggers it and one that does not, and the
 //! loader on broken files: each finding must name the right file, line and field.
 
-mod common;
+use crate::common;
 
 use census_reports::finding::{Finding, Rule, Severity};
 use census_reports::load::{self, LoadFailure};
