@@ -47,11 +47,9 @@ fn hostile_file(kind: &str) -> PathBuf {
     hostile_folder().join(format!("{}.{ext}", LAS[i]))
 }
 
-/// The fixture census with two more LAs (no provider serves them) and every hostile
-/// workbook in its `expansion_plans/`, plus one good workbook.
-fn census_with_hostile_workbooks() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("2024");
+/// The fixture census with two more LAs (no provider serves them), so that five LAs can
+/// each have a workbook, and no CSV plan.
+fn five_las() -> Fixture {
     Fixture::clean()
         .append(
             "local_authorities.csv",
@@ -59,7 +57,13 @@ fn census_with_hostile_workbooks() -> tempfile::TempDir {
              E09000002,Barking and Dagenham,London,160000,900,30\n",
         )
         .remove("expansion_plans.csv")
-        .write(&data);
+}
+
+/// [`five_las`] with every hostile workbook in its `expansion_plans/`.
+fn census_with_hostile_workbooks() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("2024");
+    five_las().write(&data);
     let plans = data.join("expansion_plans");
     std::fs::create_dir_all(&plans).unwrap();
     for kind in hostile::KINDS {
@@ -182,14 +186,7 @@ fn validate_lists_each_hostile_workbook_once_and_reads_the_rest() {
 fn a_build_with_every_hostile_workbook_builds_every_report() {
     let dir = census_with_hostile_workbooks();
     let clean = tempfile::tempdir().unwrap();
-    Fixture::clean()
-        .append(
-            "local_authorities.csv",
-            "E08000034,Kirklees,North East and Yorkshire,340000,2000,80\n\
-             E09000002,Barking and Dagenham,London,160000,900,30\n",
-        )
-        .remove("expansion_plans.csv")
-        .write(&clean.path().join("2024"));
+    five_las().write(&clean.path().join("2024"));
     // The same limit lets the clean census build: the hostile files add nothing to it.
     for dir in [clean.path(), dir.path()] {
         let out = limited(
