@@ -105,101 +105,79 @@ pub fn write(kind: &str, dir: &Path, la_code: &str) -> std::path::PathBuf {
     } else {
         valid_xlsx()
     };
-    let sheet1 = "xl/worksheets/sheet1.xml";
+    // The member each kind rewrites: the first worksheet, or an .ods file's content.xml.
+    let member = if kind == "ods_bomb" {
+        "content.xml"
+    } else {
+        "xl/worksheets/sheet1.xml"
+    };
+    let mut edit = |rewrite: &dyn Fn(&str, &mut dyn Write)| {
+        rezip(
+            &base,
+            |name, text, out| {
+                if name != member {
+                    return false;
+                }
+                rewrite(text, out);
+                true
+            },
+            &mut file,
+        )
+    };
     match kind {
         // A valid workbook with one extra value in the last cell a spreadsheet has.
-        "far_cell" => rezip(
-            &base,
-            |name, text, out| {
-                if name != sheet1 {
-                    return false;
-                }
-                let mut text = text.replace(
-                    "</sheetData>",
-                    r#"<row r="1048576"><c r="XFD1048576"><v>1</v></c></row></sheetData>"#,
-                );
-                // The used range it declares grows with it, as a spreadsheet program saves it.
-                if let Some(start) = text.find(r#"<dimension ref=""#) {
-                    let end = start + text[start..].find("/>").unwrap() + 2;
-                    text.replace_range(start..end, r#"<dimension ref="A1:XFD1048576"/>"#);
-                }
-                out.write_all(text.as_bytes()).unwrap();
-                true
-            },
-            &mut file,
-        ),
+        "far_cell" => edit(&|text, out| {
+            let mut text = text.replace(
+                "</sheetData>",
+                r#"<row r="1048576"><c r="XFD1048576"><v>1</v></c></row></sheetData>"#,
+            );
+            // The used range it declares grows with it, as a spreadsheet program saves it.
+            if let Some(start) = text.find(r#"<dimension ref=""#) {
+                let end = start + text[start..].find("/>").unwrap() + 2;
+                text.replace_range(start..end, r#"<dimension ref="A1:XFD1048576"/>"#);
+            }
+            out.write_all(text.as_bytes()).unwrap();
+        }),
         // One inline string of 1.5 GB in a row below the plan.
-        "string_bomb" => rezip(
-            &base,
-            |name, text, out| {
-                if name != sheet1 {
-                    return false;
-                }
-                let (head, tail) = text.split_once("</sheetData>").unwrap();
-                out.write_all(head.as_bytes()).unwrap();
-                out.write_all(br#"<row r="40"><c r="A40" t="inlineStr"><is><t>"#)
-                    .unwrap();
-                fill(out, b'A', BOMB_BYTES);
-                out.write_all(b"</t></is></c></row></sheetData>").unwrap();
-                out.write_all(tail.as_bytes()).unwrap();
-                true
-            },
-            &mut file,
-        ),
+        "string_bomb" => edit(&|text, out| {
+            let (head, tail) = text.split_once("</sheetData>").unwrap();
+            out.write_all(head.as_bytes()).unwrap();
+            out.write_all(br#"<row r="40"><c r="A40" t="inlineStr"><is><t>"#)
+                .unwrap();
+            fill(out, b'A', BOMB_BYTES);
+            out.write_all(b"</t></is></c></row></sheetData>").unwrap();
+            out.write_all(tail.as_bytes()).unwrap();
+        }),
         // content.xml with 1.5 GB of white space before the sheets.
-        "ods_bomb" => rezip(
-            &base,
-            |name, text, out| {
-                if name != "content.xml" {
-                    return false;
-                }
-                let (head, tail) = text.split_once("<office:body>").unwrap();
-                out.write_all(head.as_bytes()).unwrap();
-                out.write_all(b"<office:body>").unwrap();
-                fill(out, b' ', BOMB_BYTES);
-                out.write_all(tail.as_bytes()).unwrap();
-                true
-            },
-            &mut file,
-        ),
+        "ods_bomb" => edit(&|text, out| {
+            let (head, tail) = text.split_once("<office:body>").unwrap();
+            out.write_all(head.as_bytes()).unwrap();
+            out.write_all(b"<office:body>").unwrap();
+            fill(out, b' ', BOMB_BYTES);
+            out.write_all(tail.as_bytes()).unwrap();
+        }),
         // An external entity that would read /etc/passwd into a cell.
-        "external_entity" => rezip(
-            &base,
-            |name, text, out| {
-                if name != sheet1 {
-                    return false;
-                }
-                let text = with_doctype(
-                    text,
-                    r#"<!DOCTYPE worksheet [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>"#,
-                    "&xxe;",
-                );
-                out.write_all(text.as_bytes()).unwrap();
-                true
-            },
-            &mut file,
-        ),
+        "external_entity" => edit(&|text, out| {
+            let text = with_doctype(
+                text,
+                r#"<!DOCTYPE worksheet [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>"#,
+                "&xxe;",
+            );
+            out.write_all(text.as_bytes()).unwrap();
+        }),
         // Ten nested entities of ten each: a billion "lol"s from a few hundred bytes.
-        "billion_laughs" => rezip(
-            &base,
-            |name, text, out| {
-                if name != sheet1 {
-                    return false;
-                }
-                let mut doctype = String::from(r#"<!DOCTYPE worksheet [<!ENTITY lol0 "lol">"#);
-                for i in 1..=9 {
-                    doctype.push_str(&format!(
-                        r#"<!ENTITY lol{i} "{}">"#,
-                        format!("&lol{};", i - 1).repeat(10)
-                    ));
-                }
-                doctype.push_str("]>");
-                let text = with_doctype(text, &doctype, "&lol9;");
-                out.write_all(text.as_bytes()).unwrap();
-                true
-            },
-            &mut file,
-        ),
+        "billion_laughs" => edit(&|text, out| {
+            let mut doctype = String::from(r#"<!DOCTYPE worksheet [<!ENTITY lol0 "lol">"#);
+            for i in 1..=9 {
+                doctype.push_str(&format!(
+                    r#"<!ENTITY lol{i} "{}">"#,
+                    format!("&lol{};", i - 1).repeat(10)
+                ));
+            }
+            doctype.push_str("]>");
+            let text = with_doctype(text, &doctype, "&lol9;");
+            out.write_all(text.as_bytes()).unwrap();
+        }),
         other => panic!("no hostile workbook '{other}'"),
     }
     file.flush().unwrap();
