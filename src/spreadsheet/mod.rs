@@ -294,6 +294,12 @@ impl<'a> Archive<'a> {
         })
     }
 
+    /// The member's decompressed bytes; a workbook without it is unreadable.
+    fn required(&mut self, name: &str) -> Result<Vec<u8>, SheetError> {
+        self.member(name)?
+            .ok_or_else(|| SheetError::Unreadable(format!("it has no {name}")))
+    }
+
     /// The member's decompressed bytes, or None when there is no such member. Reading stops
     /// one byte past the smaller of the member and the remaining total allowance.
     fn member(&mut self, name: &str) -> Result<Option<Vec<u8>>, SheetError> {

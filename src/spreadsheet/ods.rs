@@ -19,9 +19,7 @@ pub(super) fn read(
     wanted: &dyn Fn(&str) -> bool,
     limits: &Limits,
 ) -> Result<Workbook, SheetError> {
-    let bytes = archive
-        .member(CONTENT)?
-        .ok_or_else(|| SheetError::Unreadable(format!("it has no {CONTENT}")))?;
+    let bytes = archive.required(CONTENT)?;
     parse(&bytes, wanted, limits)
 }
 

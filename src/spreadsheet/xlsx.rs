@@ -20,9 +20,7 @@ pub(super) fn read(
     wanted: &dyn Fn(&str) -> bool,
     limits: &Limits,
 ) -> Result<Workbook, SheetError> {
-    let workbook = archive
-        .member(WORKBOOK)?
-        .ok_or_else(|| SheetError::Unreadable(format!("it has no {WORKBOOK}")))?;
+    let workbook = archive.required(WORKBOOK)?;
     let sheets = sheet_list(&workbook, limits)?;
     drop(workbook);
     let rels = archive.member(WORKBOOK_RELS)?.unwrap_or_default();
@@ -55,9 +53,7 @@ pub(super) fn read(
         None => Vec::new(),
     };
     for (name, path) in to_read {
-        let bytes = archive
-            .member(&path)?
-            .ok_or_else(|| SheetError::Unreadable(format!("sheet '{name}' has no {path}")))?;
+        let bytes = archive.required(&path)?;
         book.sheets
             .push(worksheet(&name, &path, &bytes, &strings, limits)?);
     }
