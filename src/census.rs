@@ -1,7 +1,7 @@
 //! The typed contents of one census-year folder, as the loader hands them on.
 //! Every row keeps the line it came from so later findings can point back at it.
 
-use crate::domain::{Dimension, OrgType, Region, Role, RoleGroup, Sector, Service};
+use crate::domain::{Dimension, OrgType, PlanCategory, Region, Role, RoleGroup, Sector, Service};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -227,11 +227,31 @@ pub struct Census {
     pub demographics: Vec<DemographicRow>,
     pub expansion_plans: Vec<ExpansionPlanRow>,
     /// Planned posts by the template's categories, from the LAs' planning workbooks.
-    pub planned_posts: Vec<crate::plans::PlannedPosts>,
+    pub planned_posts: Vec<PlannedPosts>,
     /// Planned continuity of care for prison leavers, from the workbooks.
-    pub planned_continuity: Vec<crate::plans::PlannedContinuity>,
+    pub planned_continuity: Vec<PlannedContinuity>,
     /// Actual continuity of care (PHOF C20), from `continuity_of_care.csv`.
     pub continuity_actual: Vec<ContinuityActual>,
+}
+
+/// Planned FTE (from an LA's planning workbook) for one category and year, with the cell it came from.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PlannedPosts {
+    pub la_code: String,
+    pub category: PlanCategory,
+    pub year: PlanYear,
+    pub fte: f64,
+    /// `E08000035.xlsx!Workforce expansion!D11`.
+    pub cell: String,
+}
+
+/// A planned continuity of care percentage for one year.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PlannedContinuity {
+    pub la_code: String,
+    pub year: PlanYear,
+    pub percent: f64,
+    pub cell: String,
 }
 
 /// The share of adults with a treatment need released from prison who engaged in community

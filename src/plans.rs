@@ -38,25 +38,7 @@ pub const LOCAL_ROW: &str = "Local planning (%)";
 pub const CONTINUITY_AMBITION: f64 = 75.0;
 pub const CONTINUITY_BASELINE: f64 = 37.0;
 
-/// Planned FTE for one category and year, with the cell it came from.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct PlannedPosts {
-    pub la_code: String,
-    pub category: PlanCategory,
-    pub year: PlanYear,
-    pub fte: f64,
-    /// `E08000035.xlsx!Workforce expansion!D11`.
-    pub cell: String,
-}
-
-/// A planned continuity of care percentage for one year.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct PlannedContinuity {
-    pub la_code: String,
-    pub year: PlanYear,
-    pub percent: f64,
-    pub cell: String,
-}
+pub use crate::census::{PlannedContinuity, PlannedPosts};
 
 /// Everything read from the workbooks of one census folder.
 #[derive(Debug, Default)]
@@ -82,17 +64,7 @@ pub fn normalise(text: &str) -> String {
         .collect()
 }
 
-/// `A1` notation of a zero-based (row, column).
-pub fn cell_name(row: u32, col: u32) -> String {
-    let mut letters = Vec::new();
-    let mut n = col + 1;
-    while n > 0 {
-        let rem = (n - 1) % 26;
-        letters.push(char::from(b'A' + rem as u8));
-        n = (n - 1) / 26;
-    }
-    letters.iter().rev().collect::<String>() + &(row + 1).to_string()
-}
+pub use crate::spreadsheet::cell_name;
 
 /// Reads every `expansion_plans/*.xlsx` and `*.ods` in `dir`, in name order. `la_codes` are
 /// the census's LAs; `commissioners` names each LA's commissioning organisation, whose query

@@ -166,9 +166,10 @@ impl Manifest {
     }
 }
 
-/// Joins the manifests (and change logs) written by `build --shard K/N` into
-/// `manifest.json` and `changes.csv` in `dir`. Returns (shards, reports).
-pub fn merge_manifests(dir: &Path) -> Result<(usize, usize), BatchError> {
+/// Joins the manifests (and change logs) written by `build --shard K/N`: writes `changes.csv`
+/// in `dir` and returns the merged manifest, for the caller to write after the index (see
+/// [`super::merge`]), with the number of shards.
+pub fn merge_manifests(dir: &Path) -> Result<(Manifest, usize), BatchError> {
     let mut shard_files: Vec<PathBuf> = std::fs::read_dir(dir)
         .map_err(|e| BatchError::Previous {
             path: dir.display().to_string(),
@@ -218,18 +219,10 @@ pub fn merge_manifests(dir: &Path) -> Result<(usize, usize), BatchError> {
         );
         change_rows.extend(companion::read_change_rows(&changes)?);
     }
-    let count = entries.len();
     companion::write_change_rows(&dir.join(companion::CHANGES_FILE), change_rows)?;
     let mut manifest = Manifest::new(year, String::new(), entries);
     manifest.census_title = census_title;
-    // The merged index, in the shipped index template (the shards' run summaries are not
-    // kept, so it counts the manifest's statuses).
-    let set = crate::render::templates::TemplateSet::shipped();
-    if let Ok(index) = super::index::render(&set, &manifest.census_title, &manifest, None) {
-        write_atomic(&dir.join(super::index::INDEX_FILE), index.as_bytes())?;
-    }
-    manifest.write(&dir.join(MANIFEST_FILE))?;
-    Ok((shard_files.len(), count))
+    Ok((manifest, shard_files.len()))
 }
 
 /// When the last complete build into `out` had these inputs and every edition asked for and

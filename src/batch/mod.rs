@@ -400,7 +400,16 @@ pub fn tables(
 /// `merge-manifests`: joins the shards' manifests and change logs, holding the folder's lock.
 pub fn merge(dir: &Path, wait: bool) -> Result<(usize, usize), RunError> {
     let _lock = lock::acquire(dir, &lock::lock_name(None), wait)?;
-    Ok(merge_manifests(dir)?)
+    let (manifest, shards) = merge_manifests(dir)?;
+    // The merged index, in the shipped index template (the shards' run summaries are not
+    // kept, so it counts the manifest's statuses), then the manifest it lists.
+    let set = crate::render::templates::TemplateSet::shipped();
+    if let Ok(page) = index::render(&set, &manifest.census_title, &manifest, None) {
+        crate::export::write_atomic(&dir.join(index::INDEX_FILE), page.as_bytes())
+            .map_err(BatchError::from)?;
+    }
+    manifest.write(&dir.join(manifest::MANIFEST_FILE))?;
+    Ok((shards, manifest.reports.len()))
 }
 
 /// `out/<year>` — where every output for a census year goes unless told otherwise.

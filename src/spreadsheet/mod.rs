@@ -446,7 +446,7 @@ fn too_far(sheet: &str, row: u64, col: u64, limits: &Limits) -> SheetError {
     SheetError::limit_at(
         format!(
             "a value at {} lies beyond the {} rows and {} columns (A to {}) a workbook may use",
-            crate::plans::cell_name(r, c),
+            cell_name(r, c),
             grouped(u64::from(limits.rows)),
             grouped(u64::from(limits.columns)),
             column_name(limits.columns - 1)
@@ -458,9 +458,7 @@ fn too_far(sheet: &str, row: u64, col: u64, limits: &Limits) -> SheetError {
 }
 
 fn column_name(col: u32) -> String {
-    crate::plans::cell_name(0, col)
-        .trim_end_matches('1')
-        .to_string()
+    cell_name(0, col).trim_end_matches('1').to_string()
 }
 
 /// Puts `cell` at (row, col) of `cells`, or says which limit that breaks.
@@ -477,6 +475,18 @@ fn place(
     }
     cells.insert((row as u32, col as u32), cell);
     Ok(())
+}
+
+/// `A1` notation of a zero-based (row, column).
+pub fn cell_name(row: u32, col: u32) -> String {
+    let mut letters = Vec::new();
+    let mut n = col + 1;
+    while n > 0 {
+        let rem = (n - 1) % 26;
+        letters.push(char::from(b'A' + rem as u8));
+        n = (n - 1) / 26;
+    }
+    letters.iter().rev().collect::<String>() + &(row + 1).to_string()
 }
 
 #[cfg(test)]

@@ -401,7 +401,7 @@ fn finish(sheet: &str, p: &Pending, strings: &[String]) -> Result<Option<Cell>, 
         .as_ref()
         .map(|f| f.text.trim_start_matches('=').to_string());
     let raw = p.value.as_ref().map(|v| v.text.as_str());
-    let at = || crate::plans::cell_name(p.row as u32, p.col as u32);
+    let at = || super::cell_name(p.row as u32, p.col as u32);
     let value = match (p.kind.as_str(), raw) {
         ("inlineStr", _) => match &p.inline {
             Some(text) => Value::Text(text.text.clone()),
