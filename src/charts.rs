@@ -638,8 +638,8 @@ mod tests {
 
     #[test]
     fn axis_ticks_drop_a_decimal_that_only_repeats_a_whole_number() {
-        let grouped = |v: f64| crate::render::format::fmt_wte(v);
-        let percent = |v: f64| crate::render::format::fmt_pct(v);
+        let grouped = |v: f64| crate::format::fmt_wte(v);
+        let percent = |v: f64| crate::format::fmt_pct(v);
         assert_eq!(tick(grouped, 4000.0), "4,000");
         assert_eq!(tick(grouped, 0.0), "0");
         assert_eq!(tick(grouped, 2.5), "2.5");

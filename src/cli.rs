@@ -186,6 +186,24 @@ pub enum Command {
         #[arg(long)]
         assumptions: Option<PathBuf>,
     },
+    /// How one figure of one report was made: the figure as printed, its definition and the
+    /// arithmetic from the input files (each contribution with its file and line).
+    Explain {
+        /// The report's id: org_id, LA code, region slug or `england`.
+        id: String,
+        /// The measure's key, as in the metrics export (e.g. vacancy_rate, attributed_wte).
+        measure: String,
+        #[arg(long, default_value = DEFAULT_DATA)]
+        data: PathBuf,
+        #[arg(long, value_enum, default_value_t = ExplainFormat::Text)]
+        format: ExplainFormat,
+        /// Show a figure withheld by disclosure control and the counts behind it (for
+        /// analysts only: not for publication).
+        #[arg(long)]
+        unsuppressed: bool,
+        #[arg(long)]
+        assumptions: Option<PathBuf>,
+    },
     /// MDT workforce calculator: required against actual WTE for one LA, with a what-if.
     Mdt {
         /// The LA's GSS code, e.g. E08000035.
@@ -214,6 +232,13 @@ pub enum Command {
         #[arg(long, default_value_t = 1)]
         scale: u32,
     },
+}
+
+/// How `explain` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExplainFormat {
+    Text,
+    Json,
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -332,6 +357,38 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             bom,
             assumptions,
         } => run_metrics(&data, out, format, bom, assumptions.as_deref()),
+        Command::Explain {
+            id,
+            measure,
+            data,
+            format,
+            unsuppressed,
+            assumptions,
+        } => {
+            let request = crate::app::explain::ExplainRequest {
+                data,
+                id,
+                measure,
+                assumptions,
+                unsuppressed,
+            };
+            match crate::app::explain::explain(&request) {
+                Ok(explanation) => {
+                    match format {
+                        ExplainFormat::Text => print!("{}", explanation.text()),
+                        ExplainFormat::Json => {
+                            println!("{}", serde_json::to_string_pretty(&explanation)?)
+                        }
+                    }
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(crate::app::explain::ExplainError::Run(err)) => Ok(report_error(&err)),
+                Err(err) => {
+                    eprintln!("error: {err}");
+                    Ok(ExitCode::from(EXIT_UNREADABLE))
+                }
+            }
+        }
         Command::Mdt {
             la,
             in_treatment,

@@ -1,8 +1,6 @@
 //! How figures print: grouped thousands, fixed decimals, percentages, ordinals. Every
 //! output (PDF, data companion, change log) uses these, so they always agree.
 
-use crate::metrics::Metric;
-
 /// A way of printing a figure.
 pub type Format = fn(f64) -> String;
 
@@ -48,17 +46,6 @@ pub fn fmt_pct(v: f64) -> String {
 /// A ratio to one decimal place: `35.1`.
 pub fn fmt_ratio(v: f64) -> String {
     grouped(v, 1)
-}
-
-/// The format of a peer-compared metric, from its measure's quantity.
-pub fn format_of(metric: Metric) -> Format {
-    use crate::metrics::catalogue::Quantity;
-    match metric.measure().quantity {
-        Quantity::Count => fmt_count,
-        Quantity::Wte => fmt_wte,
-        Quantity::Share => fmt_pct,
-        Quantity::Ratio => fmt_ratio,
-    }
 }
 
 /// What a missing figure prints as.

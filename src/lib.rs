@@ -2,6 +2,7 @@
 //! reports. The pipeline runs load → validate → metrics → charts → render → batch; each
 //! stage is a module with typed input and output.
 
+pub mod app;
 pub mod batch;
 pub mod census;
 pub mod charts;
@@ -9,6 +10,7 @@ pub mod cli;
 pub mod domain;
 pub mod export;
 pub mod finding;
+pub mod format;
 pub mod load;
 pub mod metrics;
 pub mod pipeline;

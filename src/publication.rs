@@ -9,9 +9,11 @@
 use crate::census::{Census, Date};
 use crate::domain::{Dimension, DimensionFamily, Region, Role, RoleGroup, Sector, StrategyGroup};
 use crate::export::{write_atomic, WriteError};
+use crate::metrics::catalogue::{MeasureId, Quantity};
 use crate::metrics::export::MetricRow;
 use crate::metrics::{EntityKind, Metric, Metrics};
-use std::collections::HashMap;
+use std::cell::RefCell;
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 /// The folder the workbooks go to, inside `out/<year>/`.
@@ -19,7 +21,7 @@ pub const PUBLICATION_DIR: &str = "publication";
 /// The longest sheet name spreadsheet programs accept.
 pub const MAX_SHEET_NAME: usize = 31;
 
-/// How a number is shown; the value stored is the metrics export's, unrounded.
+/// How a number is shown; the value stored is rounded to what is shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum NumberFormat {
     /// People and other whole counts: `#,##0`.
@@ -31,6 +33,25 @@ pub enum NumberFormat {
 }
 
 impl NumberFormat {
+    /// The format of a catalogue measure's figures.
+    pub fn of(quantity: Quantity) -> NumberFormat {
+        match quantity {
+            Quantity::Count => NumberFormat::Count,
+            Quantity::Wte | Quantity::Ratio => NumberFormat::OneDecimal,
+            Quantity::Share => NumberFormat::Percent,
+        }
+    }
+
+    /// The value a cell of this format stores: rounded to the digits it shows, as the
+    /// reports print them (a share shown as 8.3% is stored as 0.083).
+    pub fn published(self, value: f64) -> f64 {
+        match self {
+            NumberFormat::Count => Quantity::Count.published(value),
+            NumberFormat::OneDecimal => Quantity::Wte.published(value),
+            NumberFormat::Percent => Quantity::Share.published(value),
+        }
+    }
+
     pub fn excel(self) -> &'static str {
         match self {
             NumberFormat::Count => "#,##0",
@@ -92,6 +113,9 @@ pub struct Workbook {
     pub tables: Vec<TableSheet>,
     /// The workbook's fixed dates (the census published date), for byte-identical files.
     pub date: Date,
+    /// Figure names the workbook asked the metrics export for that it does not have (a
+    /// misspelt name): always empty, which the tests check.
+    pub unknown_figures: Vec<String>,
 }
 
 /// What the contents and notes sheets say above their tables; both formats use them.
@@ -153,10 +177,12 @@ const NOTES: [&str; 6] = [
     "Trends join organisations by their identifier across census years, and local authorities through the 2023 boundary changes (Cumberland and Westmorland and Furness from Cumbria; new codes for North Yorkshire and Somerset).",
 ];
 
-/// Looks figures up in the metrics export.
+/// Looks figures up in the metrics export, noting any name the export does not have.
 struct Figures<'a> {
     year: u16,
     rows: HashMap<(u16, &'a str, &'a str, &'a str), Option<f64>>,
+    names: HashSet<&'a str>,
+    unknown: RefCell<BTreeSet<String>>,
 }
 
 impl<'a> Figures<'a> {
@@ -177,6 +203,8 @@ impl<'a> Figures<'a> {
                     )
                 })
                 .collect(),
+            names: rows.iter().map(|r| r.metric.as_str()).collect(),
+            unknown: RefCell::default(),
         }
     }
 
@@ -190,15 +218,11 @@ impl<'a> Figures<'a> {
         metric: &str,
         f: NumberFormat,
     ) -> Cell {
+        if !self.names.contains(metric) {
+            self.unknown.borrow_mut().insert(metric.to_string());
+        }
         match self.rows.get(&(year, kind.code(), id, metric)) {
-            // Exactly the figure the export prints (to 10 decimal places), which also keeps
-            // the files byte-identical when a sum's last bits differ between runs.
-            Some(Some(v)) => Cell::Number(
-                crate::metrics::export::number_text(*v)
-                    .parse()
-                    .unwrap_or(*v),
-                f,
-            ),
+            Some(Some(v)) => Cell::Number(f.published(*v), f),
             Some(None) if metric.starts_with("share.") => Cell::Withheld,
             Some(None) => Cell::NotAvailable,
             None => Cell::NotApplicable,
@@ -208,6 +232,22 @@ impl<'a> Figures<'a> {
     fn cell(&self, kind: EntityKind, id: &str, metric: &str, f: NumberFormat) -> Cell {
         self.cell_in(self.year, kind, id, metric, f)
     }
+
+    /// True when the export has the figure for the unit (a probe, not a request).
+    fn has(&self, kind: EntityKind, id: &str, metric: &str) -> bool {
+        self.rows
+            .contains_key(&(self.year, kind.code(), id, metric))
+    }
+
+    /// A catalogue measure's figure, in its measure's format.
+    fn measure_in(&self, year: u16, kind: EntityKind, id: &str, measure: MeasureId) -> Cell {
+        let m = measure.measure();
+        self.cell_in(year, kind, id, m.key, NumberFormat::of(m.quantity))
+    }
+
+    fn measure(&self, kind: EntityKind, id: &str, measure: MeasureId) -> Cell {
+        self.measure_in(self.year, kind, id, measure)
+    }
 }
 
 fn text(s: impl Into<String>) -> Cell {
@@ -215,45 +255,75 @@ fn text(s: impl Into<String>) -> Cell {
 }
 
 fn format_of(metric: Metric) -> NumberFormat {
-    match metric {
-        Metric::Headcount => NumberFormat::Count,
-        m if m.is_rate() => NumberFormat::Percent,
-        _ => NumberFormat::OneDecimal,
+    NumberFormat::of(metric.measure().quantity)
+}
+
+/// A column of catalogue measures: its heading is the measure's short label with the note
+/// that explains it.
+struct MeasureColumn {
+    measure: MeasureId,
+    note: Option<usize>,
+}
+
+const fn column(measure: MeasureId, note: Option<usize>) -> MeasureColumn {
+    MeasureColumn { measure, note }
+}
+
+impl MeasureColumn {
+    fn heading(&self) -> String {
+        let m = self.measure.measure();
+        match self.note {
+            Some(n) => format!("{} [note {n}]", m.short),
+            None => m.short.to_string(),
+        }
     }
 }
 
-/// The headline measures of every table of areas: (metric, column heading, format).
-const HEADLINES: [(&str, &str, NumberFormat); 9] = [
-    ("headcount", "Headcount", NumberFormat::Count),
-    ("wte", "WTE in post", NumberFormat::OneDecimal),
-    (
-        "attributed_wte",
-        "Provider and LERO WTE [note 2]",
-        NumberFormat::OneDecimal,
-    ),
-    (
-        "commissioning_wte",
-        "Commissioning WTE [note 2]",
-        NumberFormat::OneDecimal,
-    ),
-    (
-        "vacancy_rate",
-        "Vacancy rate [note 3]",
-        NumberFormat::Percent,
-    ),
-    ("leaver_rate", "Leaver rate [note 3]", NumberFormat::Percent),
-    (
-        "agency_share",
-        "Agency share of WTE [note 3]",
-        NumberFormat::Percent,
-    ),
-    (
-        "wte_per_100k_adults",
-        "WTE per 100,000 adults",
-        NumberFormat::OneDecimal,
-    ),
-    ("volunteers", "Volunteers", NumberFormat::Count),
+/// The headline measures of every table of areas.
+const HEADLINES: [MeasureColumn; 9] = [
+    column(MeasureId::Headcount, None),
+    column(MeasureId::Wte, None),
+    column(MeasureId::AttributedWte, Some(2)),
+    column(MeasureId::CommissioningWte, Some(2)),
+    column(MeasureId::VacancyRate, Some(3)),
+    column(MeasureId::LeaverRate, Some(3)),
+    column(MeasureId::AgencyShare, Some(3)),
+    column(MeasureId::WtePer100kAdults, None),
+    column(MeasureId::Volunteers, None),
 ];
+
+/// The measures of the trends table.
+const TREND_MEASURES: [MeasureColumn; 6] = [
+    column(MeasureId::Headcount, None),
+    column(MeasureId::Wte, None),
+    column(MeasureId::VacancyRate, Some(3)),
+    column(MeasureId::LeaverRate, Some(3)),
+    column(MeasureId::AgencyShare, Some(3)),
+    column(MeasureId::Volunteers, None),
+];
+
+/// "Headcount, WTE in post and vacancy rate": the measures' labels as a phrase.
+fn labels_phrase(columns: &[MeasureColumn]) -> String {
+    let labels: Vec<String> = columns
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let label = c.measure.measure().label;
+            if i == 0 {
+                label.to_string()
+            } else {
+                label
+                    .to_lowercase()
+                    .replace("wte", "WTE")
+                    .replace("lero", "LERO")
+            }
+        })
+        .collect();
+    match labels.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+        _ => labels.concat(),
+    }
+}
 
 /// The workbook for England (`region` None) or for one region.
 pub fn workbook(
@@ -304,6 +374,25 @@ pub fn workbook(
         });
     };
 
+    // A table of one row per area and one column per catalogue measure.
+    let per_area_measures = |columns: &[MeasureColumn]| -> (Vec<String>, Vec<Vec<Cell>>) {
+        let headers = std::iter::once("Area".to_string())
+            .chain(columns.iter().map(MeasureColumn::heading))
+            .collect();
+        let rows = areas
+            .iter()
+            .map(|(kind, id, name)| {
+                std::iter::once(text(name.clone()))
+                    .chain(
+                        columns
+                            .iter()
+                            .map(|c| figures.measure(*kind, id, c.measure)),
+                    )
+                    .collect()
+            })
+            .collect();
+        (headers, rows)
+    };
     // A table of one row per area and one column per (metric, heading, format).
     let per_area = |columns: &[(&str, &str, NumberFormat)]| -> (Vec<String>, Vec<Vec<Cell>>) {
         let headers = std::iter::once("Area".to_string())
@@ -325,10 +414,13 @@ pub fn workbook(
     };
 
     // Headline figures, by area.
-    let (headers, rows) = per_area(&HEADLINES);
+    let (headers, rows) = per_area_measures(&HEADLINES);
     add(
         format!("Headline workforce figures, {where_} [note 1]"),
-        "One row per area. Source: the metrics export (headcount, wte, attributed_wte, commissioning_wte, vacancy_rate, leaver_rate, agency_share, wte_per_100k_adults, volunteers).",
+        &format!(
+            "One row per area: {}. The same figures as the census reports.",
+            labels_phrase(&HEADLINES)
+        ),
         headers,
         rows,
     );
@@ -339,20 +431,19 @@ pub fn workbook(
         .units_of(EntityKind::La)
         .filter(|u| region.is_none_or(|r| u.region == Some(r)))
         .collect();
-    let mut headers: Vec<String> = [
-        "LA code",
-        "Local authority",
-        "Region",
-        "Population aged 18 and over",
-        "Adults in treatment",
-        "Attributed WTE [note 2]",
-        "WTE per 100,000 adults",
-        "Adults in treatment per drug and alcohol worker WTE",
-        "Commissioning WTE",
-        "MDT disciplines present (of 7)",
-    ]
-    .map(String::from)
-    .to_vec();
+    const LA_MEASURES: [MeasureColumn; 7] = [
+        column(MeasureId::Population18Plus, None),
+        column(MeasureId::AdultsInTreatment, None),
+        column(MeasureId::AttributedWte, Some(2)),
+        column(MeasureId::WtePer100kAdults, None),
+        column(MeasureId::InTreatmentPerDawWte, None),
+        column(MeasureId::CommissioningWte, None),
+        column(MeasureId::MdtCoverage, None),
+    ];
+    let mut headers: Vec<String> = ["LA code", "Local authority", "Region"]
+        .map(String::from)
+        .to_vec();
+    headers.extend(LA_MEASURES.iter().map(MeasureColumn::heading));
     let mdt = crate::metrics::mdt::MDT_GROUPS;
     headers.extend(
         mdt.iter()
@@ -370,14 +461,12 @@ pub fn workbook(
                     text(id),
                     text(u.name.clone()),
                     text(u.region.map_or("", |r| r.label())),
-                    la("population_18plus", NumberFormat::Count),
-                    la("adults_in_treatment", NumberFormat::Count),
-                    la("attributed_wte", NumberFormat::OneDecimal),
-                    la("wte_per_100k_adults", NumberFormat::OneDecimal),
-                    la("in_treatment_per_daw_wte", NumberFormat::OneDecimal),
-                    la("commissioning_wte", NumberFormat::OneDecimal),
-                    la("mdt_coverage", NumberFormat::Count),
                 ];
+                row.extend(
+                    LA_MEASURES
+                        .iter()
+                        .map(|c| figures.measure(EntityKind::La, id, c.measure)),
+                );
                 row.extend(
                     mdt.iter()
                         .map(|g| la(&format!("mdt.{}.gap_wte", g.code()), NumberFormat::OneDecimal)),
@@ -540,10 +629,7 @@ pub fn workbook(
         for role in Role::ALL {
             let metric = |m: &str| format!("caseload.{}.{m}", role.code());
             // Roles that hold no cases in any organisation have no caseload row.
-            if matches!(
-                figures.cell(*kind, id, &metric("cases"), NumberFormat::Count),
-                Cell::NotApplicable
-            ) {
+            if !figures.has(*kind, id, &metric("cases")) {
                 continue;
             }
             let mut row = vec![text(name.clone()), text(role.label())];
@@ -563,8 +649,8 @@ pub fn workbook(
     );
     let teams = [
         (
-            "commissioning_wte",
-            "Commissioning WTE",
+            MeasureId::CommissioningWte.measure().key,
+            MeasureId::CommissioningWte.measure().short,
             NumberFormat::OneDecimal,
         ),
         (
@@ -676,24 +762,8 @@ pub fn workbook(
         .map(|m| m.year)
         .chain([year])
         .collect();
-    let trend_measures: [(&str, &str, NumberFormat); 6] = [
-        ("headcount", "Headcount", NumberFormat::Count),
-        ("wte", "WTE in post", NumberFormat::OneDecimal),
-        (
-            "vacancy_rate",
-            "Vacancy rate [note 3]",
-            NumberFormat::Percent,
-        ),
-        ("leaver_rate", "Leaver rate [note 3]", NumberFormat::Percent),
-        (
-            "agency_share",
-            "Agency share of WTE [note 3]",
-            NumberFormat::Percent,
-        ),
-        ("volunteers", "Volunteers", NumberFormat::Count),
-    ];
     let mut headers = vec!["Area".to_string(), "Census year".to_string()];
-    headers.extend(trend_measures.iter().map(|m| m.1.to_string()));
+    headers.extend(TREND_MEASURES.iter().map(MeasureColumn::heading));
     let mut trend_rows = Vec::new();
     for (kind, id, name) in &areas {
         for y in &years {
@@ -702,9 +772,9 @@ pub fn workbook(
                 Cell::Number(f64::from(*y), NumberFormat::Count),
             ];
             row.extend(
-                trend_measures
+                TREND_MEASURES
                     .iter()
-                    .map(|(m, _, f)| figures.cell_in(*y, *kind, id, m, *f)),
+                    .map(|c| figures.measure_in(*y, *kind, id, c.measure)),
             );
             trend_rows.push(row);
         }
@@ -802,7 +872,7 @@ pub fn workbook(
         ),
         (
             "Rounding".to_string(),
-            "Figures are stored unrounded, exactly as the census metrics export gives them, and shown with a number format: people to whole numbers, WTE and ratios to one decimal place, rates as percentages to one decimal place. Totals may therefore differ from the sum of the figures shown.".to_string(),
+            "Each cell holds the figure as it is shown and as the census reports print it: people to whole numbers, WTE and ratios to one decimal place, rates as percentages to one decimal place (a rate shown as 8.3% is stored as 0.083). Figures are rounded independently, so a total may differ from the sum of the figures shown; the census metrics export has the unrounded values.".to_string(),
         ),
         (
             "Disclosure control".to_string(),
@@ -830,6 +900,7 @@ pub fn workbook(
             .collect(),
         tables,
         date: meta.published,
+        unknown_figures: figures.unknown.into_inner().into_iter().collect(),
     }
 }
 

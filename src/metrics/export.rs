@@ -3,6 +3,7 @@
 //! metric names). A value is empty where it is suppressed or does not apply.
 
 use super::breakdown::Breakdown;
+use super::catalogue::{MeasureId, MEASURES};
 use super::diversity;
 use super::{EntityKind, Metric, Metrics, Unit, YearMetrics};
 use crate::domain::{Role, RoleGroup, Setting};
@@ -98,20 +99,11 @@ fn unit_rows(year: &YearMetrics, unit: &Unit, out: &mut Vec<MetricRow>) {
             year.year, unit.kind, &unit.id, &unit.name, metric, value,
         ))
     };
-    let t = &unit.totals;
-    push("headcount".into(), Some(t.headcount));
-    push("wte".into(), Some(t.wte));
-    push("wte_vacant".into(), Some(t.wte_vacant));
-    push("wte_agency".into(), Some(t.wte_agency));
-    push("leavers_12m".into(), Some(t.leavers));
-    push("starters_12m".into(), Some(t.starters));
-    push("vacancy_rate".into(), t.vacancy_rate());
-    push("agency_share".into(), t.agency_share());
-    push("leaver_rate".into(), t.leaver_rate());
-    push("starter_rate".into(), t.starter_rate());
-    push("regulated_share".into(), t.regulated_share());
-    push("caseload_per_wte".into(), t.caseload_per_wte());
-    push("volunteers".into(), Some(unit.volunteers));
+    measures(
+        unit,
+        MeasureId::Headcount..=MeasureId::Volunteers,
+        &mut push,
+    );
     for role in Role::ALL {
         push(
             format!("wte.role.{}", role.code()),
@@ -125,26 +117,22 @@ fn unit_rows(year: &YearMetrics, unit: &Unit, out: &mut Vec<MetricRow>) {
             Some(groups.get(group).copied().unwrap_or(0.0)),
         );
     }
-    push("mdt_coverage".into(), Some(unit.mdt_coverage() as f64));
+    measures(
+        unit,
+        MeasureId::MdtCoverage..=MeasureId::CommissioningWte,
+        &mut push,
+    );
     if let Some(area) = &unit.area {
-        push("population_18plus".into(), Some(area.population_18plus));
-        push("adults_in_treatment".into(), Some(area.adults_in_treatment));
-        push(
-            "young_people_in_treatment".into(),
-            Some(area.young_people_in_treatment),
-        );
-        push("attributed_wte".into(), Some(area.attributed_wte));
-        push("commissioning_wte".into(), Some(area.commissioning_wte));
         for sector in crate::domain::Sector::ALL {
             push(
                 format!("wte.sector.{}", sector.code()),
                 Some(unit.sector_wte(*sector)),
             );
         }
-        push("wte_per_100k_adults".into(), area.wte_per_100k_adults);
-        push(
-            "in_treatment_per_daw_wte".into(),
-            area.in_treatment_per_daw_wte,
+        measures(
+            unit,
+            MeasureId::WtePer100kAdults..=MeasureId::InTreatmentPerDawWte,
+            &mut push,
         );
         for line in &area.mdt {
             let g = line.group.code();
@@ -207,6 +195,20 @@ fn unit_rows(year: &YearMetrics, unit: &Unit, out: &mut Vec<MetricRow>) {
                 Some(f64::from(quartile)),
             );
         }
+    }
+}
+
+/// The catalogue's measures of `ids` that apply to the unit, in catalogue order.
+fn measures(
+    unit: &Unit,
+    ids: std::ops::RangeInclusive<MeasureId>,
+    push: &mut impl FnMut(String, Option<f64>),
+) {
+    for m in MEASURES
+        .iter()
+        .filter(|m| ids.contains(&m.id) && m.applies(unit.kind))
+    {
+        push(m.key.into(), m.value(unit));
     }
 }
 
@@ -287,7 +289,11 @@ fn breakdown_rows(unit: &Unit, cut: &Breakdown, push: &mut impl FnMut(String, Op
     ] {
         push(format!("commissioning.{what}"), Some(n as f64));
     }
-    push("volunteer_share".into(), unit.volunteer_share());
+    measures(
+        unit,
+        MeasureId::DeliveryVacancyRate..=MeasureId::Under1YearShare,
+        push,
+    );
     if unit.kind == EntityKind::England {
         for p in crate::reference::england_population() {
             push(

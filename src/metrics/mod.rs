@@ -4,6 +4,7 @@
 //! figure (and listed).
 
 pub mod breakdown;
+pub mod catalogue;
 pub mod diversity;
 pub mod export;
 mod fact;
@@ -87,76 +88,48 @@ impl Metric {
         Metric::InTreatmentPerDawWte,
     ];
 
-    pub fn code(self) -> &'static str {
+    /// The metric's declaration in the measure catalogue.
+    pub fn measure(self) -> &'static catalogue::Measure {
+        use catalogue::MeasureId as M;
         match self {
-            Metric::Headcount => "headcount",
-            Metric::Wte => "wte",
-            Metric::VacancyRate => "vacancy_rate",
-            Metric::AgencyShare => "agency_share",
-            Metric::LeaverRate => "leaver_rate",
-            Metric::StarterRate => "starter_rate",
-            Metric::RegulatedShare => "regulated_share",
-            Metric::CaseloadPerWte => "caseload_per_wte",
-            Metric::WtePer100kAdults => "wte_per_100k_adults",
-            Metric::InTreatmentPerDawWte => "in_treatment_per_daw_wte",
+            Metric::Headcount => M::Headcount,
+            Metric::Wte => M::Wte,
+            Metric::VacancyRate => M::VacancyRate,
+            Metric::AgencyShare => M::AgencyShare,
+            Metric::LeaverRate => M::LeaverRate,
+            Metric::StarterRate => M::StarterRate,
+            Metric::RegulatedShare => M::RegulatedShare,
+            Metric::CaseloadPerWte => M::CaseloadPerWte,
+            Metric::WtePer100kAdults => M::WtePer100kAdults,
+            Metric::InTreatmentPerDawWte => M::InTreatmentPerDawWte,
         }
+        .measure()
+    }
+
+    /// The peer-compared metric of a measure, if it has peers.
+    pub fn of(id: catalogue::MeasureId) -> Option<Metric> {
+        Metric::ALL.into_iter().find(|m| m.measure().id == id)
+    }
+
+    pub fn code(self) -> &'static str {
+        self.measure().key
     }
 
     pub fn label(self) -> &'static str {
-        match self {
-            Metric::Headcount => "Headcount",
-            Metric::Wte => "WTE in post",
-            Metric::VacancyRate => "Vacancy rate",
-            Metric::AgencyShare => "Agency share of WTE",
-            Metric::LeaverRate => "Leaver rate (12 months)",
-            Metric::StarterRate => "Starter rate (12 months)",
-            Metric::RegulatedShare => "Regulated professions' share of WTE",
-            Metric::CaseloadPerWte => "Open cases per caseload-holding WTE",
-            Metric::WtePer100kAdults => "WTE per 100,000 adults",
-            Metric::InTreatmentPerDawWte => "Adults in treatment per drug and alcohol worker WTE",
-        }
+        self.measure().label
     }
 
     /// Rates are shown as percentages.
     pub fn is_rate(self) -> bool {
-        matches!(
-            self,
-            Metric::VacancyRate
-                | Metric::AgencyShare
-                | Metric::LeaverRate
-                | Metric::StarterRate
-                | Metric::RegulatedShare
-        )
+        self.measure().quantity == catalogue::Quantity::Share
     }
 
     pub fn value(self, unit: &Unit) -> Option<f64> {
-        let t = &unit.totals;
-        match self {
-            Metric::Headcount => Some(t.headcount),
-            Metric::Wte => Some(t.wte),
-            Metric::VacancyRate => t.vacancy_rate(),
-            Metric::AgencyShare => t.agency_share(),
-            Metric::LeaverRate => t.leaver_rate(),
-            Metric::StarterRate => t.starter_rate(),
-            Metric::RegulatedShare => t.regulated_share(),
-            Metric::CaseloadPerWte => t.caseload_per_wte(),
-            Metric::WtePer100kAdults => unit.area.as_ref().and_then(|a| a.wte_per_100k_adults),
-            Metric::InTreatmentPerDawWte => {
-                unit.area.as_ref().and_then(|a| a.in_treatment_per_daw_wte)
-            }
-        }
+        self.measure().value(unit)
     }
 
     pub fn applies_to(self, kind: EntityKind) -> bool {
-        match self {
-            Metric::WtePer100kAdults | Metric::InTreatmentPerDawWte => {
-                matches!(
-                    kind,
-                    EntityKind::La | EntityKind::Region | EntityKind::England
-                )
-            }
-            _ => true,
-        }
+        self.measure().applies(kind)
     }
 }
 
@@ -202,6 +175,19 @@ impl Unit {
     /// Volunteers as a share of everyone: volunteers / (headcount + volunteers).
     pub fn volunteer_share(&self) -> Option<f64> {
         ratio(self.volunteers, self.totals.headcount + self.volunteers)
+    }
+
+    /// A category's share of the people whose answer is known, under disclosure control
+    /// (None where withheld or where nobody answered).
+    pub fn known_share(&self, dimension: crate::domain::Dimension, category: &str) -> Option<f64> {
+        diversity::view(&self.diversity, self.totals.headcount)
+            .dimensions
+            .into_iter()
+            .find(|d| d.dimension == dimension)?
+            .cells
+            .into_iter()
+            .find(|c| c.category == category)?
+            .share
     }
 
     pub fn group_wte(&self, group: RoleGroup) -> f64 {
@@ -411,6 +397,23 @@ pub struct TrendPoint {
     pub agency_share: Option<f64>,
     pub caseload_per_wte: Option<f64>,
     pub wte_per_100k_adults: Option<f64>,
+}
+
+impl TrendPoint {
+    /// A peer-compared metric's figure at this point, where the trend keeps it.
+    pub fn value(&self, metric: Metric) -> Option<f64> {
+        match metric {
+            Metric::Headcount => Some(self.headcount),
+            Metric::Wte => Some(self.wte),
+            Metric::VacancyRate => self.vacancy_rate,
+            Metric::LeaverRate => self.leaver_rate,
+            Metric::StarterRate => self.starter_rate,
+            Metric::AgencyShare => self.agency_share,
+            Metric::CaseloadPerWte => self.caseload_per_wte,
+            Metric::WtePer100kAdults => self.wte_per_100k_adults,
+            Metric::RegulatedShare | Metric::InTreatmentPerDawWte => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]

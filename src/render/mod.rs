@@ -2,7 +2,6 @@
 //! generated sentences (messages.rs), the template set (templates.rs) and the typeset,
 //! tagged PDF (typeset.rs).
 
-pub mod format;
 pub mod messages;
 pub mod model;
 pub mod templates;

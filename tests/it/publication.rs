@@ -214,8 +214,25 @@ fn the_workbooks_follow_the_spreadsheet_guidance_in_both_formats() {
     assert_eq!(zip_names(&ods)[0], "mimetype");
 }
 
+/// A cell holds what it shows: no more digits than its format prints (`decimals` of the
+/// stored value: 3 for a percentage to one place), and the export's figure rounded to them.
+fn holds_what_it_shows(cell: &Data, exported: f64, decimals: i32, what: &str) {
+    let Data::Float(v) = cell else {
+        panic!("{what}: {cell:?} is not a number")
+    };
+    let scaled = v * 10f64.powi(decimals);
+    assert!(
+        (scaled - scaled.round()).abs() < 1e-6,
+        "{what}: {v} holds more digits than it shows"
+    );
+    assert!(
+        (v - exported).abs() <= 0.5 * 10f64.powi(-decimals) + 1e-9,
+        "{what}: {v} is not {exported} rounded to {decimals} places"
+    );
+}
+
 #[test]
-fn every_figure_equals_the_metrics_export_and_c_is_exactly_where_it_is_withheld() {
+fn every_figure_is_the_metrics_export_rounded_as_shown_and_c_is_exactly_where_it_is_withheld() {
     let dir = tempfile::tempdir().unwrap();
     let publication = tables(dir.path(), "out");
     let (export, names) = export(dir.path());
@@ -228,22 +245,22 @@ fn every_figure_equals_the_metrics_export_and_c_is_exactly_where_it_is_withheld(
         // Headline figures by area.
         let t1 = book.worksheet_range("Table_1").unwrap();
         let metrics = [
-            "headcount",
-            "wte",
-            "attributed_wte",
-            "commissioning_wte",
-            "vacancy_rate",
-            "leaver_rate",
-            "agency_share",
-            "wte_per_100k_adults",
-            "volunteers",
+            ("headcount", 0),
+            ("wte", 1),
+            ("attributed_wte", 1),
+            ("commissioning_wte", 1),
+            ("vacancy_rate", 3),
+            ("leaver_rate", 3),
+            ("agency_share", 3),
+            ("wte_per_100k_adults", 1),
+            ("volunteers", 0),
         ];
         let mut compared = 0;
         for row in t1.rows().skip(3) {
             let (kind, id) = &names[&cell_text(&row[0])];
-            for (c, metric) in metrics.iter().enumerate() {
+            for (c, (metric, places)) in metrics.iter().enumerate() {
                 let want = number(kind, id, metric).unwrap();
-                assert_eq!(row[c + 1], Data::Float(want), "{ext} {id} {metric}");
+                holds_what_it_shows(&row[c + 1], want, *places, &format!("{ext} {id} {metric}"));
                 compared += 1;
             }
         }
@@ -251,22 +268,25 @@ fn every_figure_equals_the_metrics_export_and_c_is_exactly_where_it_is_withheld(
         // Every local authority.
         let t2 = book.worksheet_range("Table_2").unwrap();
         let la_metrics = [
-            "population_18plus",
-            "adults_in_treatment",
-            "attributed_wte",
-            "wte_per_100k_adults",
-            "in_treatment_per_daw_wte",
-            "commissioning_wte",
-            "mdt_coverage",
+            ("population_18plus", 0),
+            ("adults_in_treatment", 0),
+            ("attributed_wte", 1),
+            ("wte_per_100k_adults", 1),
+            ("in_treatment_per_daw_wte", 1),
+            ("commissioning_wte", 1),
+            ("mdt_coverage", 0),
         ];
         let mut las = 0;
         for row in t2.rows().skip(3) {
             let code = cell_text(&row[0]);
-            for (c, metric) in la_metrics.iter().enumerate() {
+            for (c, (metric, places)) in la_metrics.iter().enumerate() {
                 match number("la", &code, metric) {
-                    Some(want) => {
-                        assert_eq!(row[c + 3], Data::Float(want), "{ext} {code} {metric}")
-                    }
+                    Some(want) => holds_what_it_shows(
+                        &row[c + 3],
+                        want,
+                        *places,
+                        &format!("{ext} {code} {metric}"),
+                    ),
                     None => assert_eq!(cell_text(&row[c + 3]), "[x]", "{ext} {code} {metric}"),
                 }
             }
@@ -293,14 +313,15 @@ fn every_figure_equals_the_metrics_export_and_c_is_exactly_where_it_is_withheld(
             let (kind, id) = &names[&cell_text(&row[0])];
             let role = census_reports::domain::Role::parse(&cell_text(&row[2])).unwrap();
             for (i, setting) in settings.iter().enumerate() {
-                for (offset, measure) in [(0, "wte"), (settings.len(), "headcount")] {
+                for (offset, measure, places) in [(0, "wte", 1), (settings.len(), "headcount", 0)] {
                     let metric =
                         format!("setting.{}.role.{}.{measure}", setting.code(), role.code());
                     let want = number(kind, id, &metric).unwrap();
-                    assert_eq!(
-                        row[3 + offset + i],
-                        Data::Float(want),
-                        "{ext} {id} {metric}"
+                    holds_what_it_shows(
+                        &row[3 + offset + i],
+                        want,
+                        places,
+                        &format!("{ext} {id} {metric}"),
                     );
                     cells += 1;
                 }
@@ -314,17 +335,17 @@ fn every_figure_equals_the_metrics_export_and_c_is_exactly_where_it_is_withheld(
         let t = sheet("Local authority commissioning teams");
         for row in t.rows().skip(3) {
             let (kind, id) = &names[&cell_text(&row[0])];
-            for (c, metric) in [
-                "commissioning_wte",
-                "commissioning.wte_vacant",
-                "commissioning.vacancy_rate",
-                "commissioning.las",
+            for (c, (metric, places)) in [
+                ("commissioning_wte", 1),
+                ("commissioning.wte_vacant", 1),
+                ("commissioning.vacancy_rate", 3),
+                ("commissioning.las", 0),
             ]
             .iter()
             .enumerate()
             {
                 let want = number(kind, id, metric).unwrap();
-                assert_eq!(row[c + 1], Data::Float(want), "{ext} {id} {metric}");
+                holds_what_it_shows(&row[c + 1], want, *places, &format!("{ext} {id} {metric}"));
             }
         }
         // Diversity and the employment dimensions: [c] exactly where the export withholds
@@ -355,10 +376,11 @@ fn every_figure_equals_the_metrics_export_and_c_is_exactly_where_it_is_withheld(
                         assert_eq!(cell_text(&row[c]), "[c]", "{ext} {id} {metric}");
                         withheld += 1;
                     } else {
-                        assert_eq!(
-                            row[c],
-                            Data::Float(value.parse().unwrap()),
-                            "{ext} {id} {metric}"
+                        holds_what_it_shows(
+                            &row[c],
+                            value.parse().unwrap(),
+                            3,
+                            &format!("{ext} {id} {metric}"),
                         );
                     }
                 }
@@ -411,4 +433,29 @@ fn the_workbooks_are_byte_identical_across_runs_and_regions_have_their_own() {
     let rows = las.rows().skip(3).count();
     assert!((30..=40).contains(&rows), "London's LAs only: {rows}");
     assert!(las.rows().skip(3).all(|r| cell_text(&r[2]) == "London"));
+}
+
+#[test]
+fn every_figure_a_workbook_asks_for_is_in_the_metrics_export() {
+    use census_reports::metrics::mdt::Assumptions;
+    let run = census_reports::pipeline::open(&sample()).unwrap();
+    let metrics = run.metrics(&Assumptions::default_shipped()).unwrap();
+    let rows = census_reports::metrics::export::rows(&metrics);
+    let regions = census_reports::domain::Region::ALL.iter().map(|r| Some(*r));
+    for region in std::iter::once(None).chain(regions) {
+        let book = census_reports::publication::workbook(run.census(), &metrics, &rows, region);
+        assert!(
+            book.unknown_figures.is_empty(),
+            "{region:?}: no such figure in the export: {:?}",
+            book.unknown_figures
+        );
+        // The headline table's description names measures, not export keys.
+        let t1 = &book.tables[0];
+        assert!(
+            !t1.description.contains("wte_per_100k"),
+            "{}",
+            t1.description
+        );
+        assert!(t1.description.contains("Vacancy rate") || t1.description.contains("vacancy rate"));
+    }
 }

@@ -7,212 +7,54 @@
 use super::*;
 use crate::domain::{Role, Setting};
 use crate::metrics::breakdown::Breakdown;
+use crate::metrics::catalogue::{MeasureId, Quantity};
 use crate::metrics::Totals;
 
-/// How a headline figure prints and how its change reads.
-#[derive(Clone, Copy, PartialEq)]
-enum Kind {
-    Count,
-    Wte,
-    Rate,
-    Ratio,
-}
-
-impl Kind {
-    fn format(self) -> Format {
-        match self {
-            Kind::Count => fmt_count,
-            Kind::Wte => fmt_wte,
-            Kind::Rate => fmt_pct,
-            Kind::Ratio => fmt_ratio,
-        }
-    }
-}
-
-/// One headline figure of a region or England, in every year's figures.
-struct Headline {
-    key: &'static str,
-    label: &'static str,
-    /// The column heading in the regional comparison.
-    short: &'static str,
-    kind: Kind,
-    value: fn(&Unit) -> Option<f64>,
-}
-
-/// The delivery workforce (providers and LEROs): everyone but the commissioning teams.
-fn delivery(u: &Unit) -> Totals {
-    Totals::sum(
-        u.by_role
-            .iter()
-            .filter(|(r, _)| r.group() != RoleGroup::Commissioning)
-            .map(|(_, t)| t),
-    )
-}
-
-/// A category's share of known responses, under disclosure control.
-fn known_share(u: &Unit, dimension: Dimension, category: &str) -> Option<f64> {
-    diversity::view(&u.diversity, u.totals.headcount)
-        .dimensions
-        .into_iter()
-        .find(|d| d.dimension == dimension)?
-        .cells
-        .into_iter()
-        .find(|c| c.category == category)?
-        .share
-}
-
-const HEADLINES: &[Headline] = &[
-    Headline {
-        key: "headcount",
-        label: "People in post",
-        short: "People",
-        kind: Kind::Count,
-        value: |u| Some(u.totals.headcount),
-    },
-    Headline {
-        key: "wte",
-        label: "WTE in post",
-        short: "WTE",
-        kind: Kind::Wte,
-        value: |u| Some(u.totals.wte),
-    },
-    Headline {
-        key: "attributed_wte",
-        label: "WTE in providers and LEROs",
-        short: "Provider and LERO WTE",
-        kind: Kind::Wte,
-        value: |u| u.area.as_ref().map(|a| a.attributed_wte),
-    },
-    Headline {
-        key: "commissioning_wte",
-        label: "WTE in commissioning teams",
-        short: "Commissioning WTE",
-        kind: Kind::Wte,
-        value: |u| u.area.as_ref().map(|a| a.commissioning_wte),
-    },
-    Headline {
-        key: "volunteers",
-        label: "Volunteers",
-        short: "Volunteers",
-        kind: Kind::Count,
-        value: |u| Some(u.volunteers),
-    },
-    Headline {
-        key: "delivery_vacancy_rate",
-        label: "Vacancy rate in providers and LEROs",
-        short: "Vacancy rate",
-        kind: Kind::Rate,
-        value: |u| delivery(u).vacancy_rate(),
-    },
-    Headline {
-        key: "commissioning_vacancy_rate",
-        label: "Vacancy rate in commissioning teams",
-        short: "Commissioning vacancy rate",
-        kind: Kind::Rate,
-        value: |u| u.group_totals(RoleGroup::Commissioning).vacancy_rate(),
-    },
-    Headline {
-        key: "delivery_leaver_rate",
-        label: "Leaver rate (turnover) in providers and LEROs",
-        short: "Leaver rate",
-        kind: Kind::Rate,
-        value: |u| delivery(u).leaver_rate(),
-    },
-    Headline {
-        key: "delivery_starter_rate",
-        label: "Starter rate in providers and LEROs",
-        short: "Starter rate",
-        kind: Kind::Rate,
-        value: |u| delivery(u).starter_rate(),
-    },
-    Headline {
-        key: "agency_share",
-        label: "Agency share of WTE",
-        short: "Agency share",
-        kind: Kind::Rate,
-        value: |u| u.totals.agency_share(),
-    },
-    Headline {
-        key: "regulated_share",
-        label: "Regulated professions' share of WTE",
-        short: "Regulated share",
-        kind: Kind::Rate,
-        value: |u| u.totals.regulated_share(),
-    },
-    Headline {
-        key: "volunteer_share",
-        label: "Volunteers' share of everyone working",
-        short: "Volunteers' share",
-        kind: Kind::Rate,
-        value: Unit::volunteer_share,
-    },
-    Headline {
-        key: "permanent_share",
-        label: "Staff on permanent contracts",
-        short: "Permanent",
-        kind: Kind::Rate,
-        value: |u| known_share(u, Dimension::Contract, "permanent"),
-    },
-    Headline {
-        key: "full_time_share",
-        label: "Staff working full time",
-        short: "Full time",
-        kind: Kind::Rate,
-        value: |u| known_share(u, Dimension::WorkingPattern, "full_time"),
-    },
-    Headline {
-        key: "under_1_year_share",
-        label: "Staff in post under a year",
-        short: "Under a year in post",
-        kind: Kind::Rate,
-        value: |u| known_share(u, Dimension::LengthOfService, "under_1_year"),
-    },
-    Headline {
-        key: "wte_per_100k_adults",
-        label: "Provider and LERO WTE per 100,000 adults",
-        short: "WTE per 100,000 adults",
-        kind: Kind::Ratio,
-        value: |u| Metric::WtePer100kAdults.value(u),
-    },
-    Headline {
-        key: "in_treatment_per_daw_wte",
-        label: "Adults in treatment per drug and alcohol worker WTE",
-        short: "Adults in treatment per D&A worker WTE",
-        kind: Kind::Ratio,
-        value: |u| Metric::InTreatmentPerDawWte.value(u),
-    },
+/// The headline figures of a region or England, in every year's figures (at a glance and
+/// in the trends).
+const HEADLINES: [MeasureId; 17] = [
+    MeasureId::Headcount,
+    MeasureId::Wte,
+    MeasureId::AttributedWte,
+    MeasureId::CommissioningWte,
+    MeasureId::Volunteers,
+    MeasureId::DeliveryVacancyRate,
+    MeasureId::CommissioningVacancyRate,
+    MeasureId::DeliveryLeaverRate,
+    MeasureId::DeliveryStarterRate,
+    MeasureId::AgencyShare,
+    MeasureId::RegulatedShare,
+    MeasureId::VolunteerShare,
+    MeasureId::PermanentShare,
+    MeasureId::FullTimeShare,
+    MeasureId::Under1YearShare,
+    MeasureId::WtePer100kAdults,
+    MeasureId::InTreatmentPerDawWte,
 ];
 
 /// The rates of the regional comparison, in its two tables.
-const REGIONAL_RATES: [&str; 6] = [
-    "delivery_vacancy_rate",
-    "delivery_leaver_rate",
-    "delivery_starter_rate",
-    "agency_share",
-    "regulated_share",
-    "commissioning_vacancy_rate",
+const REGIONAL_RATES: [MeasureId; 6] = [
+    MeasureId::DeliveryVacancyRate,
+    MeasureId::DeliveryLeaverRate,
+    MeasureId::DeliveryStarterRate,
+    MeasureId::AgencyShare,
+    MeasureId::RegulatedShare,
+    MeasureId::CommissioningVacancyRate,
 ];
-const REGIONAL_PROFILE: [&str; 6] = [
-    "wte_per_100k_adults",
-    "in_treatment_per_daw_wte",
-    "volunteer_share",
-    "permanent_share",
-    "full_time_share",
-    "under_1_year_share",
+const REGIONAL_PROFILE: [MeasureId; 6] = [
+    MeasureId::WtePer100kAdults,
+    MeasureId::InTreatmentPerDawWte,
+    MeasureId::VolunteerShare,
+    MeasureId::PermanentShare,
+    MeasureId::FullTimeShare,
+    MeasureId::Under1YearShare,
 ];
-
-fn headline(key: &str) -> &'static Headline {
-    HEADLINES
-        .iter()
-        .find(|h| h.key == key)
-        .expect("every listed headline is defined")
-}
 
 /// "up 1,234 (9.6%) from 12,887 in 2023" or "down 1.2 percentage points from 9.4% in 2023".
-fn change_text(kind: Kind, year: u16, before: f64, now: f64) -> String {
-    let format = kind.format();
+pub fn change_text(quantity: Quantity, year: u16, before: f64, now: f64) -> String {
+    let format = |v| quantity.display(v);
     let diff = now - before;
-    let size = if kind == Kind::Rate {
+    let size = if quantity == Quantity::Share {
         diff * 100.0
     } else {
         diff
@@ -221,8 +63,8 @@ fn change_text(kind: Kind, year: u16, before: f64, now: f64) -> String {
         return format!("unchanged from {year}");
     }
     let direction = if size > 0.0 { "up" } else { "down" };
-    match kind {
-        Kind::Rate => format!(
+    match quantity {
+        Quantity::Share => format!(
             "{direction} {} percentage points from {} in {year}",
             fmt_ratio(size.abs()),
             format(before)
@@ -285,13 +127,13 @@ fn at_a_glance(b: &mut Builder) {
         ],
     )
     .text_columns(&[2]);
-    for h in HEADLINES {
-        let Some(now) = (h.value)(unit) else {
+    for h in HEADLINES.map(MeasureId::measure) {
+        let Some(now) = h.value(unit) else {
             continue;
         };
         let change =
-            before.and_then(|(year, u)| (h.value)(u).map(|v| change_text(h.kind, year, v, now)));
-        let value = h.kind.format()(now);
+            before.and_then(|(year, u)| h.value(u).map(|v| change_text(h.quantity, year, v, now)));
+        let value = h.quantity.display(now);
         b.model.glance.push(Glance {
             key: h.key.into(),
             label: h.label.into(),
@@ -431,15 +273,15 @@ fn rates_by_role_group(b: &mut Builder) -> Result<(), RenderError> {
     let year = b.year();
     let england = year.england();
     let national = unit.kind == EntityKind::England;
-    type Rate = (&'static str, &'static str, fn(&Totals) -> Option<f64>);
-    let rates: [Rate; 4] = [
-        ("vacancy_rate", "Vacancy rate", Totals::vacancy_rate),
-        ("agency_share", "Agency share", Totals::agency_share),
-        ("starter_rate", "Starter rate", Totals::starter_rate),
-        ("leaver_rate", "Leaver rate", Totals::leaver_rate),
-    ];
+    let rates = [
+        MeasureId::VacancyRate,
+        MeasureId::AgencyShare,
+        MeasureId::StarterRate,
+        MeasureId::LeaverRate,
+    ]
+    .map(MeasureId::measure);
     let mut columns = vec![("group", "Role group")];
-    columns.extend(rates.iter().map(|(k, l, _)| (*k, *l)));
+    columns.extend(rates.iter().map(|m| (m.key, m.short)));
     let mut table = Table::new("rates_by_role_group", "Rates by role group", &columns);
     let areas: Vec<&Unit> = if national {
         vec![unit]
@@ -450,7 +292,7 @@ fn rates_by_role_group(b: &mut Builder) -> Result<(), RenderError> {
         for group in RoleGroup::ALL {
             let t = area.group_totals(*group);
             let mut cells = vec![group.label().to_string()];
-            cells.extend(rates.iter().map(|(_, _, f)| opt(f(&t), fmt_pct)));
+            cells.extend(rates.iter().map(|m| m.display(m.of_totals(&t))));
             let key = format!("{}.{}", area.id, group.code());
             if national {
                 table.row(group.code(), cells);
@@ -487,7 +329,8 @@ fn rates_by_role_group(b: &mut Builder) -> Result<(), RenderError> {
             .iter()
             .filter_map(|r| year.unit(EntityKind::Region, r.code()))
             .collect();
-        for (key, label, f) in rates {
+        for m in rates {
+            let (key, label) = (m.key, m.short);
             let mut columns: Vec<(String, String)> = vec![("group".into(), "Role group".into())];
             columns.extend(regions.iter().map(|r| (r.id.clone(), r.name.clone())));
             columns.push(("england".into(), "England".into()));
@@ -500,7 +343,7 @@ fn rates_by_role_group(b: &mut Builder) -> Result<(), RenderError> {
                     regions
                         .iter()
                         .chain([&unit])
-                        .map(|r| opt(f(&r.group_totals(*group)), fmt_pct)),
+                        .map(|r| m.display(m.of_totals(&r.group_totals(*group)))),
                 );
                 table.row(group.code(), cells);
             }
@@ -655,7 +498,7 @@ fn commissioning(b: &mut Builder, cut: &Breakdown) -> Result<(), RenderError> {
             ("las_reporting", "LAs returning"),
             ("wte", "WTE"),
             ("wte_vacant", "Vacant WTE"),
-            ("vacancy_rate", "Vacancy rate"),
+            col(MeasureId::VacancyRate),
             ("without_analyst", "No analyst"),
             ("without_coordinator", "No coordinator"),
             ("without_either", "Neither"),
@@ -701,10 +544,10 @@ fn commissioning(b: &mut Builder, cut: &Breakdown) -> Result<(), RenderError> {
         "Commissioning teams by role",
         &[
             ("role", "Role"),
-            ("headcount", "Headcount"),
+            col(MeasureId::Headcount),
             ("wte", "WTE"),
             ("wte_vacant", "Vacant WTE"),
-            ("vacancy_rate", "Vacancy rate"),
+            col(MeasureId::VacancyRate),
         ],
     );
     for role in Role::ALL
@@ -750,9 +593,9 @@ fn organisations(b: &mut Builder, cut: &Breakdown) {
         &[
             ("setting", "Setting"),
             ("organisations", "Organisations"),
-            ("headcount", "Headcount"),
+            col(MeasureId::Headcount),
             ("wte", "WTE"),
-            ("volunteers", "Volunteers"),
+            col(MeasureId::Volunteers),
             ("volunteer_share", "Volunteers' share of everyone"),
         ],
     );
@@ -818,7 +661,7 @@ fn population(b: &mut Builder) -> Result<(), RenderError> {
             .iter()
             .find(|(c, _)| *c == p.category)
             .map_or(p.category, |(_, l)| *l);
-        let staff = known_share(unit, p.dimension, p.category);
+        let staff = unit.known_share(p.dimension, p.category);
         let group = match p.dimension {
             Dimension::Gender => "Sex (staff: gender)",
             _ => p.dimension.label(),
@@ -862,7 +705,7 @@ fn population(b: &mut Builder) -> Result<(), RenderError> {
             format!("Staff ({})", unit.name),
             ethnic
                 .iter()
-                .map(|p| known_share(unit, Dimension::Ethnicity, p.category))
+                .map(|p| unit.known_share(Dimension::Ethnicity, p.category))
                 .collect(),
         ),
         Series::new(
@@ -904,7 +747,7 @@ fn regional_comparison(b: &mut Builder) -> Result<(), RenderError> {
         let mut columns: Vec<(String, String)> = vec![("region".into(), "Region".into())];
         columns.extend(
             keys.iter()
-                .map(|k| (k.to_string(), headline(k).short.to_string())),
+                .map(|k| (k.measure().key.to_string(), k.measure().short.to_string())),
         );
         let mut table = table_with(&columns);
         table.id = id.into();
@@ -912,21 +755,24 @@ fn regional_comparison(b: &mut Builder) -> Result<(), RenderError> {
         for area in &areas {
             let mut cells = vec![area.name.clone()];
             cells.extend(keys.iter().map(|k| {
-                let h = headline(k);
-                opt((h.value)(area), h.kind.format())
+                let h = k.measure();
+                h.display(h.value(area))
             }));
             table.row(area.id.clone(), cells);
         }
         b.table(table);
     }
     let categories = unit_categories(&areas);
-    let series = ["delivery_vacancy_rate", "delivery_leaver_rate"]
-        .iter()
-        .map(|k| {
-            let h = headline(k);
-            Series::new(h.short, areas.iter().map(|a| (h.value)(a)).collect())
-        })
-        .collect();
+    let series = [
+        MeasureId::DeliveryVacancyRate,
+        MeasureId::DeliveryLeaverRate,
+    ]
+    .iter()
+    .map(|k| {
+        let h = k.measure();
+        Series::new(h.short, areas.iter().map(|a| h.value(a)).collect())
+    })
+    .collect();
     b.bars_chart(
         "regional_rates",
         "Vacancy and leaver rates by region",
@@ -952,13 +798,9 @@ fn headline_trends(b: &mut Builder) {
     let mut table = table_with(&columns);
     table.id = "headline_trends".into();
     table.caption = "Headline figures by census year".into();
-    for h in HEADLINES {
+    for h in HEADLINES.map(MeasureId::measure) {
         let mut cells = vec![h.label.to_string()];
-        cells.extend(
-            years
-                .iter()
-                .map(|(_, u)| opt((h.value)(u), h.kind.format())),
-        );
+        cells.extend(years.iter().map(|(_, u)| h.display(h.value(u))));
         table.row(h.key, cells);
     }
     b.table(table);

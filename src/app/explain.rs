@@ -1,0 +1,724 @@
+//! `explain`: how one figure of one report was made. The figure as the report prints it, its
+//! definition from the measure catalogue, and the arithmetic from the input files: each
+//! contribution to a sum with the file and line it comes from, a ratio's numerator and
+//! denominator, a peer-compared figure's place among its (anonymous) peers and last census's
+//! figure. A figure withheld by disclosure control stays withheld unless the analyst asks.
+
+use crate::batch::{self, RunError, Selection};
+use crate::census::Census;
+use crate::domain::{Dimension, OrgType, NOT_KNOWN};
+use crate::load;
+use crate::metrics::catalogue::{self, AreaInput, Measure, Method, Quantity, Term};
+use crate::metrics::diversity::{MIN_CELL, MIN_UNIT_HEADCOUNT};
+use crate::metrics::export::number_text;
+use crate::metrics::mdt::MDT_GROUPS;
+use crate::metrics::{EntityKind, Metric, Metrics, Unit, YearMetrics};
+use crate::pipeline;
+use serde::Serialize;
+use std::path::PathBuf;
+
+#[derive(Debug, Clone)]
+pub struct ExplainRequest {
+    pub data: PathBuf,
+    /// The report's id: org_id, LA code, region slug or `england`.
+    pub id: String,
+    /// The measure's key, as in the metrics export.
+    pub measure: String,
+    pub assumptions: Option<PathBuf>,
+    /// Show a figure withheld by disclosure control, and the counts behind it.
+    pub unsuppressed: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ExplainError {
+    #[error(transparent)]
+    Run(#[from] RunError),
+    #[error("no measure is called '{0}'; the measures are: {1}")]
+    UnknownMeasure(String, String),
+    #[error("{measure} does not apply to {kind} reports; it applies to: {applies}")]
+    NotApplicable {
+        measure: String,
+        kind: String,
+        applies: String,
+    },
+}
+
+/// One figure, explained.
+#[derive(Debug, Clone, Serialize)]
+pub struct Explanation {
+    pub report: String,
+    pub entity_kind: &'static str,
+    pub name: String,
+    pub year: u16,
+    pub measure: &'static str,
+    pub label: &'static str,
+    pub definition: &'static str,
+    pub quantity: Quantity,
+    /// The value as computed (None where there is none, or where it is withheld and the
+    /// analyst did not ask for it).
+    pub value: Option<f64>,
+    /// The figure exactly as the report prints it.
+    pub display: String,
+    /// A withheld figure, shown because the analyst asked (`--unsuppressed`).
+    pub unsuppressed_display: Option<String>,
+    /// Why a figure is withheld (disclosure control), if it is.
+    pub withheld: Option<String>,
+    /// The arithmetic in one line, e.g. `vacant WTE ÷ (WTE in post + vacant WTE)`.
+    pub formula: String,
+    pub parts: Vec<Part>,
+    pub peers: Option<Peers>,
+    pub previous: Option<Previous>,
+}
+
+/// A term of the arithmetic: its value and what it is made of.
+#[derive(Debug, Clone, Serialize)]
+pub struct Part {
+    /// `sum`, `numerator` or `denominator`.
+    pub role: &'static str,
+    pub what: String,
+    pub value: Option<f64>,
+    pub contributions: Vec<Contribution>,
+}
+
+/// One contribution to a sum.
+#[derive(Debug, Clone, Serialize)]
+pub struct Contribution {
+    /// The file and line the figure comes from, e.g. `workforce.csv line 12`.
+    pub source: String,
+    pub what: String,
+    pub value: f64,
+    /// The share it is multiplied by (an organisation's share of service in an LA).
+    pub share: Option<f64>,
+    /// Where the share comes from.
+    pub share_source: Option<String>,
+    /// value × share (or the value).
+    pub amount: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Peers {
+    pub group: &'static str,
+    pub n: usize,
+    pub q1: String,
+    pub median: String,
+    pub q3: String,
+    /// 1 = highest.
+    pub rank: usize,
+    /// 1 = the lowest quarter … 4 = the highest.
+    pub quartile: u8,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Previous {
+    pub year: u16,
+    pub value: f64,
+    pub display: String,
+    pub change: String,
+}
+
+/// Loads the census, computes its figures and explains one.
+pub fn explain(request: &ExplainRequest) -> Result<Explanation, ExplainError> {
+    let measure = catalogue::find(&request.measure).ok_or_else(|| {
+        let keys: Vec<&str> = catalogue::MEASURES.iter().map(|m| m.key).collect();
+        ExplainError::UnknownMeasure(request.measure.clone(), keys.join(", "))
+    })?;
+    let assumptions = batch::assumptions(request.assumptions.as_deref()).map_err(RunError::from)?;
+    let run = pipeline::open(&request.data).map_err(RunError::Unreadable)?;
+    let metrics = run.metrics(&assumptions).map_err(RunError::from)?;
+    let selection = Selection {
+        only: vec![request.id.clone()],
+        ..Selection::default()
+    };
+    let plan = batch::plan::plan(&metrics, run.census(), &run.validation.blocked, &selection);
+    let plan = plan
+        .reports
+        .into_iter()
+        .next()
+        .ok_or_else(|| RunError::NoReport(request.id.clone()))?;
+    let unit = metrics
+        .current
+        .unit(plan.kind.entity(), plan.kind.unit_id(&plan.id))
+        .ok_or_else(|| RunError::NoReport(request.id.clone()))?;
+    explain_unit(
+        run.census(),
+        &metrics,
+        unit,
+        &plan.id,
+        measure,
+        request.unsuppressed,
+    )
+}
+
+/// Explains a measure of a unit whose figures are already computed.
+pub fn explain_unit(
+    census: &Census,
+    metrics: &Metrics,
+    unit: &Unit,
+    report: &str,
+    measure: &'static Measure,
+    unsuppressed: bool,
+) -> Result<Explanation, ExplainError> {
+    if !measure.applies(unit.kind) {
+        return Err(ExplainError::NotApplicable {
+            measure: measure.key.to_string(),
+            kind: unit.kind.code().to_string(),
+            applies: measure
+                .applies_to
+                .iter()
+                .map(|k| k.code())
+                .collect::<Vec<_>>()
+                .join(", "),
+        });
+    }
+    let year = &metrics.current;
+    let sources = Sources { census, year };
+    let mut value = measure.value(unit);
+    let mut withheld = None;
+    let (formula, parts) = match measure.method {
+        Method::Term(term) => (term.words(), vec![sources.part("sum", term, unit)]),
+        Method::Ratio {
+            numerator,
+            denominator,
+            scale,
+        } => {
+            let words = |terms: &[Term]| -> String {
+                let w: Vec<String> = terms.iter().map(|t| t.words()).collect();
+                if w.len() > 1 {
+                    format!("({})", w.join(" + "))
+                } else {
+                    w.concat()
+                }
+            };
+            let scaled = if scale == 1.0 {
+                String::new()
+            } else {
+                format!(" × {}", crate::format::fmt_count(scale))
+            };
+            let mut parts: Vec<Part> = numerator
+                .iter()
+                .map(|t| sources.part("numerator", *t, unit))
+                .collect();
+            parts.extend(
+                denominator
+                    .iter()
+                    .map(|t| sources.part("denominator", *t, unit)),
+            );
+            (
+                format!("{}{scaled} ÷ {}", words(numerator), words(denominator)),
+                parts,
+            )
+        }
+        Method::MdtDisciplines => (
+            "disciplines with any WTE in post, of the seven".to_string(),
+            vec![Part {
+                role: "sum",
+                what: "MDT disciplines with WTE in post".into(),
+                value,
+                contributions: MDT_GROUPS
+                    .iter()
+                    .map(|g| {
+                        let wte = unit.group_wte(*g);
+                        Contribution {
+                            source: "workforce.csv (every row of the role group)".into(),
+                            what: format!("{}: {} WTE", g.label(), number_text(wte)),
+                            value: f64::from(u8::from(wte > 0.0)),
+                            share: None,
+                            share_source: None,
+                            amount: f64::from(u8::from(wte > 0.0)),
+                        }
+                    })
+                    .collect(),
+            }],
+        ),
+        Method::KnownShare {
+            dimension,
+            category,
+        } => {
+            let (part, reason) = known_share_part(unit, dimension, category, unsuppressed);
+            if value.is_none() {
+                withheld = reason;
+                if unsuppressed {
+                    value = part.value;
+                }
+            }
+            (
+                format!(
+                    "people answering '{category}' ÷ people whose {} is known",
+                    dimension.label().to_lowercase()
+                ),
+                vec![part],
+            )
+        }
+    };
+    let shown = if withheld.is_some() && !unsuppressed {
+        None
+    } else {
+        value
+    };
+    let display = measure.display(measure.value(unit));
+    let unsuppressed_display = withheld
+        .as_ref()
+        .and(shown)
+        .map(|v| measure.quantity.display(v));
+    Ok(Explanation {
+        report: report.to_string(),
+        entity_kind: unit.kind.code(),
+        name: unit.name.clone(),
+        year: year.year,
+        measure: measure.key,
+        label: measure.label,
+        definition: measure.definition,
+        quantity: measure.quantity,
+        value: shown,
+        display,
+        unsuppressed_display,
+        withheld,
+        formula,
+        parts,
+        peers: peers(year, unit, measure),
+        previous: previous(metrics, unit, measure),
+    })
+}
+
+/// Where a term's contributions come from.
+struct Sources<'a> {
+    census: &'a Census,
+    year: &'a YearMetrics,
+}
+
+impl Sources<'_> {
+    fn part(&self, role: &'static str, term: Term, unit: &Unit) -> Part {
+        Part {
+            role,
+            what: term.words(),
+            value: term.value(unit),
+            contributions: self.contributions(term, unit),
+        }
+    }
+
+    fn org_unit(&self, org_id: &str) -> Option<&Unit> {
+        let org = self.census.organisation(org_id)?;
+        self.year.unit(EntityKind::of_org(org.org_type), org_id)
+    }
+
+    fn service_line(&self, org_id: &str, la_code: &str) -> Option<String> {
+        self.census
+            .service_areas
+            .iter()
+            .find(|a| a.org_id == org_id && a.la_code == la_code)
+            .map(|a| format!("{} line {}", load::SERVICE_AREAS, a.line))
+    }
+
+    fn org_line(&self, org_id: &str) -> String {
+        self.census
+            .organisation(org_id)
+            .map_or_else(String::new, |o| {
+                format!("{} line {}", load::ORGANISATIONS, o.line)
+            })
+    }
+
+    fn member_las<'b>(&'b self, unit: &'b Unit) -> impl Iterator<Item = &'b Unit> + 'b {
+        unit.area
+            .iter()
+            .flat_map(|a| a.members.iter())
+            .filter_map(|code| self.year.unit(EntityKind::La, code))
+            .chain(
+                (unit.kind == EntityKind::England)
+                    .then(|| self.year.units_of(EntityKind::La))
+                    .into_iter()
+                    .flatten(),
+            )
+    }
+
+    /// The organisations serving an LA, or an area's LAs, with their shares summed: (org,
+    /// share, where the share comes from).
+    fn apportioned(&self, unit: &Unit) -> Vec<(&Unit, f64, String)> {
+        match unit.kind {
+            EntityKind::La => unit
+                .area
+                .iter()
+                .flat_map(|a| a.serving.iter())
+                .filter_map(|s| {
+                    let org = self.org_unit(&s.org_id)?;
+                    let source = self.service_line(&s.org_id, &unit.id).unwrap_or_default();
+                    Some((org, s.share, source))
+                })
+                .collect(),
+            _ => {
+                let mut shares: std::collections::BTreeMap<&str, (f64, usize)> = Default::default();
+                for la in self.member_las(unit) {
+                    for s in la.area.iter().flat_map(|a| a.serving.iter()) {
+                        let entry = shares.entry(s.org_id.as_str()).or_default();
+                        entry.0 += s.share;
+                        entry.1 += 1;
+                    }
+                }
+                shares
+                    .into_iter()
+                    .filter_map(|(id, (share, n))| {
+                        let org = self.org_unit(id)?;
+                        Some((org, share, format!("{} ({n} LA(s))", load::SERVICE_AREAS)))
+                    })
+                    .collect()
+            }
+        }
+    }
+
+    /// The commissioning teams of an LA or of an area's LAs.
+    fn commissioners(&self, unit: &Unit) -> Vec<&Unit> {
+        let las: Vec<&str> = match unit.kind {
+            EntityKind::La => vec![unit.id.as_str()],
+            _ => self.member_las(unit).map(|u| u.id.as_str()).collect(),
+        };
+        self.census
+            .organisations
+            .iter()
+            .filter(|o| o.org_type == OrgType::Commissioner)
+            .filter(|o| o.la_code.as_deref().is_some_and(|c| las.contains(&c)))
+            .filter_map(|o| self.year.unit(EntityKind::Commissioner, &o.org_id))
+            .collect()
+    }
+
+    fn contributions(&self, term: Term, unit: &Unit) -> Vec<Contribution> {
+        let plain = |source: String, what: String, value: f64| Contribution {
+            source,
+            what,
+            value,
+            share: None,
+            share_source: None,
+            amount: value,
+        };
+        let shared = |org: &Unit, value: f64, share: f64, share_source: String| Contribution {
+            source: self.org_line(&org.id),
+            what: format!("{} {}", org.id, org.name),
+            value,
+            share: Some(share),
+            share_source: Some(share_source),
+            amount: value * share,
+        };
+        let is_org = matches!(
+            unit.kind,
+            EntityKind::Provider | EntityKind::Lero | EntityKind::Commissioner
+        );
+        match term {
+            Term::Sum(field, scope) if is_org => self
+                .census
+                .workforce
+                .iter()
+                .filter(|r| r.org_id == unit.id && scope.includes(r.role.group()))
+                .map(|r| {
+                    let value = match field {
+                        catalogue::Field::Headcount => f64::from(r.headcount),
+                        catalogue::Field::Wte => r.wte_in_post,
+                        catalogue::Field::WteVacant => r.wte_vacant,
+                        catalogue::Field::WteAgency => r.wte_agency,
+                        catalogue::Field::Leavers => f64::from(r.leavers_12m),
+                        catalogue::Field::Starters => f64::from(r.starters_12m),
+                        catalogue::Field::Cases => f64::from(r.caseload.unwrap_or(0)),
+                        catalogue::Field::CaseloadWte => r.caseload.map_or(0.0, |_| r.wte_in_post),
+                        catalogue::Field::RegulatedWte => {
+                            if r.role.regulated() {
+                                r.wte_in_post
+                            } else {
+                                0.0
+                            }
+                        }
+                    };
+                    plain(
+                        format!("{} line {}", load::WORKFORCE, r.line),
+                        format!("{} ({})", r.role.label(), field.column()),
+                        value,
+                    )
+                })
+                .collect(),
+            Term::Sum(field, scope) => {
+                let mut out: Vec<Contribution> = self
+                    .apportioned(unit)
+                    .into_iter()
+                    .map(|(org, share, source)| {
+                        shared(org, field.of(&scope.totals(org)), share, source)
+                    })
+                    .collect();
+                // Regions and England count their commissioning teams too.
+                if unit.kind != EntityKind::La
+                    && scope.includes(crate::domain::RoleGroup::Commissioning)
+                {
+                    out.extend(self.commissioners(unit).into_iter().map(|c| {
+                        plain(
+                            self.org_line(&c.id),
+                            format!("{} {} (commissioning team)", c.id, c.name),
+                            field.of(&scope.totals(c)),
+                        )
+                    }));
+                }
+                out
+            }
+            Term::Volunteers if is_org => vec![plain(
+                self.org_line(&unit.id),
+                "volunteers_headcount".into(),
+                unit.volunteers,
+            )],
+            Term::Volunteers if unit.kind == EntityKind::La => self
+                .apportioned(unit)
+                .into_iter()
+                .map(|(org, share, source)| shared(org, org.volunteers, share, source))
+                .collect(),
+            // Regions and England count volunteers where their organisation is based.
+            Term::Volunteers => self
+                .census
+                .organisations
+                .iter()
+                .filter(|o| unit.kind == EntityKind::England || Some(o.region) == unit.region)
+                .filter_map(|o| self.org_unit(&o.org_id))
+                .filter(|o| o.volunteers > 0.0)
+                .map(|o| {
+                    plain(
+                        self.org_line(&o.id),
+                        format!("{} {}", o.id, o.name),
+                        o.volunteers,
+                    )
+                })
+                .collect(),
+            Term::AttributedWte if unit.kind == EntityKind::La => self
+                .apportioned(unit)
+                .into_iter()
+                .map(|(org, share, source)| shared(org, org.totals.wte, share, source))
+                .collect(),
+            Term::AttributedWte | Term::CommissioningWte | Term::Area(_)
+                if unit.kind != EntityKind::La =>
+            {
+                self.member_las(unit)
+                    .map(|la| {
+                        plain(
+                            self.la_line(&la.id),
+                            format!("{} {}", la.id, la.name),
+                            term.value(la).unwrap_or(0.0),
+                        )
+                    })
+                    .collect()
+            }
+            Term::CommissioningWte => self
+                .commissioners(unit)
+                .into_iter()
+                .map(|c| {
+                    plain(
+                        self.org_line(&c.id),
+                        format!("{} {}", c.id, c.name),
+                        c.totals.wte,
+                    )
+                })
+                .collect(),
+            Term::Area(input) => vec![plain(
+                self.la_line(&unit.id),
+                input_words(input),
+                term.value(unit).unwrap_or(0.0),
+            )],
+            Term::AttributedWte => Vec::new(),
+        }
+    }
+
+    fn la_line(&self, code: &str) -> String {
+        self.census
+            .local_authorities
+            .iter()
+            .find(|la| la.la_code == code)
+            .map_or_else(String::new, |la| {
+                format!("{} line {}", load::LOCAL_AUTHORITIES, la.line)
+            })
+    }
+}
+
+fn input_words(input: AreaInput) -> String {
+    input.column().to_string()
+}
+
+/// A diversity category's share: the counts behind it, or why it is withheld.
+fn known_share_part(
+    unit: &Unit,
+    dimension: Dimension,
+    category: &str,
+    unsuppressed: bool,
+) -> (Part, Option<String>) {
+    let published = unit.known_share(dimension, category).is_some();
+    let counts: Vec<(&'static str, &'static str, u64)> = dimension
+        .categories()
+        .iter()
+        .map(|(code, label)| {
+            let n = unit
+                .diversity
+                .get(&(dimension, *code))
+                .copied()
+                .unwrap_or(0.0);
+            (*code, *label, n.round().max(0.0) as u64)
+        })
+        .collect();
+    let known: u64 = counts
+        .iter()
+        .filter(|c| c.0 != NOT_KNOWN)
+        .map(|c| c.2)
+        .sum();
+    let n = counts.iter().find(|c| c.0 == category).map_or(0, |c| c.2);
+    let view = crate::metrics::diversity::view(&unit.diversity, unit.totals.headcount);
+    let any_withheld = view.suppressed
+        || view
+            .dimensions
+            .iter()
+            .filter(|d| d.dimension == dimension)
+            .any(|d| d.cells.iter().any(|c| c.count.is_none()));
+    let reason = if unit.totals.headcount.round() < MIN_UNIT_HEADCOUNT {
+        format!("the unit has fewer than {MIN_UNIT_HEADCOUNT} people, so no breakdown is shown")
+    } else {
+        format!(
+            "a group of fewer than {MIN_CELL} people, or one that would reveal such a group, is withheld"
+        )
+    };
+    let contributions = if unsuppressed {
+        counts
+            .iter()
+            .map(|(code, label, n)| Contribution {
+                source: format!("{} (summed over organisations)", load::DEMOGRAPHICS),
+                what: format!(
+                    "{label}{}",
+                    if *code == NOT_KNOWN {
+                        " (not counted in the denominator)"
+                    } else {
+                        ""
+                    }
+                ),
+                value: *n as f64,
+                share: None,
+                share_source: None,
+                amount: *n as f64,
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let value = (known > 0).then(|| n as f64 / known as f64);
+    // The counts could reveal a withheld group, so they are shown only when none is withheld
+    // or when the analyst asks.
+    let what = if any_withheld && !unsuppressed {
+        format!(
+            "people answering '{category}', of the people whose answer is known (counts withheld)"
+        )
+    } else {
+        format!("{n} people answering '{category}', of {known} whose answer is known")
+    };
+    (
+        Part {
+            role: "share",
+            what,
+            value: value.filter(|_| unsuppressed || published),
+            contributions,
+        },
+        (!published).then_some(reason),
+    )
+}
+
+fn peers(year: &YearMetrics, unit: &Unit, measure: &Measure) -> Option<Peers> {
+    let metric = Metric::of(measure.id)?;
+    let value = metric.value(unit)?;
+    let d = year.peers.get(&(unit.kind, metric))?;
+    let show = |v| measure.quantity.display(v);
+    Some(Peers {
+        group: crate::render::model::peers_label(unit.kind),
+        n: d.values.len(),
+        q1: show(d.q1),
+        median: show(d.median),
+        q3: show(d.q3),
+        rank: d.rank(value),
+        quartile: d.quartile(value),
+    })
+}
+
+/// Last census's figure, where the report gives it: a peer-compared figure from the unit's
+/// trend (which follows LAs through boundary changes), or a region's or England's headline.
+fn previous(metrics: &Metrics, unit: &Unit, measure: &Measure) -> Option<Previous> {
+    let now = measure.value(unit)?;
+    let by_history = || -> Option<(u16, f64)> {
+        let y = metrics.history.last()?;
+        Some((y.year, measure.value(y.unit(unit.kind, &unit.id)?)?))
+    };
+    let (year, before) = match (unit.kind, Metric::of(measure.id)) {
+        // Regions and England: the headline "at a glance", by the same id last year.
+        (EntityKind::Region | EntityKind::England, _) => by_history()?,
+        (_, Some(metric)) => {
+            let trend = metrics.trends.get(&(unit.kind, unit.id.clone()))?;
+            let p = trend.points.iter().rev().nth(1)?;
+            (p.year, p.value(metric)?)
+        }
+        (_, None) => return None,
+    };
+    Some(Previous {
+        year,
+        value: before,
+        display: measure.quantity.display(before),
+        change: crate::render::model::change_words(measure.quantity, year, before, now),
+    })
+}
+
+impl Explanation {
+    /// The explanation as text for the terminal.
+    pub fn text(&self) -> String {
+        let mut out = String::new();
+        let mut line = |s: String| {
+            out.push_str(&s);
+            out.push('\n');
+        };
+        line(format!(
+            "{} ({}): {} ({} report {}), census {}",
+            self.label, self.measure, self.name, self.entity_kind, self.report, self.year
+        ));
+        line(format!("  As printed: {}", self.display));
+        if let Some(shown) = &self.unsuppressed_display {
+            line(format!("  Unsuppressed: {shown}"));
+        }
+        if let Some(v) = self.value {
+            line(format!("  Value: {}", number_text(v)));
+        }
+        if let Some(why) = &self.withheld {
+            line(format!("  Withheld by disclosure control: {why}."));
+            if self.value.is_some() {
+                line("  UNSUPPRESSED on request: not for publication.".into());
+            } else {
+                line("  (census-reports explain --unsuppressed shows the counts, for analysts only.)".into());
+            }
+        }
+        line(format!("  Definition: {}", self.definition));
+        line(format!("  How it is made: {}", self.formula));
+        for part in &self.parts {
+            line(format!(
+                "    {} — {} = {}",
+                part.role,
+                part.what,
+                part.value.map_or_else(|| "none".to_string(), number_text)
+            ));
+            for c in &part.contributions {
+                let share = match (c.share, &c.share_source) {
+                    (Some(s), Some(src)) => format!(
+                        " × share {} ({src}) = {}",
+                        number_text(s),
+                        number_text(c.amount)
+                    ),
+                    _ => String::new(),
+                };
+                line(format!(
+                    "      {:<28} {}: {}{share}",
+                    c.source,
+                    c.what,
+                    number_text(c.value)
+                ));
+            }
+        }
+        if let Some(p) = &self.peers {
+            line(format!(
+                "  Among {} (n = {}): median {}, middle half {} to {}; rank {} of {} (1 = highest), quartile {} (1 = lowest)",
+                p.group, p.n, p.median, p.q1, p.q3, p.rank, p.n, p.quartile
+            ));
+        }
+        if let Some(p) = &self.previous {
+            line(format!("  Last census: {}", p.change));
+        }
+        out
+    }
+}

@@ -1,0 +1,4 @@
+//! The application layer: what each command does, on top of the pipeline stages. The CLI
+//! parses arguments, calls one of these and prints what it returns.
+
+pub mod explain;

@@ -1,0 +1,376 @@
+//! The regional and national reports' common content and the hex map of LAs.
+use super::*;
+
+/// Regional and national reports.
+pub(super) fn area(b: &mut Builder) -> Result<(), RenderError> {
+    let unit = b.unit;
+    let year = b.year();
+    let england = year.england();
+    let area = unit
+        .area
+        .as_ref()
+        .ok_or_else(|| RenderError::NoFigures(unit.id.clone()))?;
+    let national = unit.kind == EntityKind::England;
+    if !area.plan.is_empty() {
+        workbook_plan(b, area)?;
+        plan_ambitions(b, area);
+    }
+    b.key_messages(&[Metric::Wte, Metric::VacancyRate, Metric::LeaverRate])?;
+    let strategy = b.ctx.metrics.strategy.get(&unit.id);
+    for l in strategy.into_iter().flatten() {
+        let text = b.message(
+            "strategy_message",
+            context! {
+                group => l.group.label(),
+                growth => fmt_wte(l.growth_wte),
+                baseline_year => l.baseline_year,
+                baseline => fmt_wte(l.baseline_wte),
+                current => fmt_wte(l.current_wte),
+                ambition => (l.ambition_wte > 0.0).then(|| fmt_count(l.ambition_wte)),
+            },
+        )?;
+        b.model.key_messages.push(text);
+    }
+
+    let mut columns = vec![("measure", "Measure"), ("value", unit.name.as_str())];
+    if !national {
+        columns.push(("england", "England"));
+    }
+    let mut table = Table::new("headlines", "Headline figures", &columns);
+    let figures = [
+        MeasureId::Headcount,
+        MeasureId::Wte,
+        MeasureId::WtePer100kAdults,
+        MeasureId::InTreatmentPerDawWte,
+        MeasureId::VacancyRate,
+        MeasureId::LeaverRate,
+        MeasureId::AgencyShare,
+        MeasureId::Volunteers,
+    ];
+    for m in figures.map(MeasureId::measure) {
+        let value = |u: &Unit| m.display(m.value(u));
+        let mut cells = vec![m.label.to_string(), value(unit)];
+        if !national {
+            cells.push(value(england));
+        }
+        table.row(m.key, cells);
+    }
+    // The national report gives these figures at a glance, with their change.
+    if !national {
+        b.table(table);
+    }
+
+    if national {
+        let regions: Vec<&Unit> = Region::ALL
+            .iter()
+            .filter_map(|r| year.unit(EntityKind::Region, r.code()))
+            .collect();
+        let mut table = Table::new(
+            "regions",
+            "Workforce by region",
+            &[
+                ("region", "Region"),
+                ("wte", "WTE"),
+                col(MeasureId::WtePer100kAdults),
+                col(MeasureId::VacancyRate),
+                col(MeasureId::LeaverRate),
+            ],
+        );
+        for r in &regions {
+            table.row(
+                r.id.clone(),
+                vec![
+                    r.name.clone(),
+                    fmt_wte(r.totals.wte),
+                    opt(Metric::WtePer100kAdults.value(r), fmt_ratio),
+                    opt(r.totals.vacancy_rate(), fmt_pct),
+                    opt(r.totals.leaver_rate(), fmt_pct),
+                ],
+            );
+        }
+        b.table(table);
+        let categories = regions
+            .iter()
+            .map(|r| Category {
+                key: r.id.clone(),
+                label: r.name.clone(),
+            })
+            .collect();
+        let series = vec![Series::new(
+            "WTE per 100,000 adults",
+            regions
+                .iter()
+                .map(|r| Metric::WtePer100kAdults.value(r))
+                .collect(),
+        )];
+        b.bars_chart(
+            "regions_wte_per_100k",
+            "WTE per 100,000 adults by region",
+            "Region",
+            "WTE per 100,000 adults",
+            categories,
+            series,
+            fmt_ratio,
+        )?;
+        hex_map(b)?;
+    } else {
+        let mut table = Table::new(
+            "local_authorities",
+            "Local authorities",
+            &[
+                ("la", "Local authority"),
+                ("attributed_wte", "Attributed WTE"),
+                col(MeasureId::WtePer100kAdults),
+                col(MeasureId::InTreatmentPerDawWte),
+                col(MeasureId::VacancyRate),
+            ],
+        );
+        for code in &area.members {
+            if let Some(la) = year.unit(EntityKind::La, code) {
+                let a = la.area.as_ref();
+                table.row(
+                    code.clone(),
+                    vec![
+                        la.name.clone(),
+                        fmt_wte(la.totals.wte),
+                        opt(a.and_then(|a| a.wte_per_100k_adults), fmt_ratio),
+                        opt(a.and_then(|a| a.in_treatment_per_daw_wte), fmt_ratio),
+                        opt(la.totals.vacancy_rate(), fmt_pct),
+                    ],
+                );
+            }
+        }
+        b.table(table);
+    }
+
+    let mut table = Table::new(
+        "sectors",
+        "Provider and LERO WTE by sector",
+        &[("sector", "Sector"), ("wte", "WTE"), ("share", "Share")],
+    );
+    let delivery: f64 = unit.by_sector.values().sum();
+    for sector in Sector::ALL {
+        let wte = unit.sector_wte(*sector);
+        table.row(
+            sector.code(),
+            vec![
+                sector.label().into(),
+                fmt_wte(wte),
+                opt(crate::stats::ratio(wte, delivery), fmt_pct),
+            ],
+        );
+    }
+    b.table(table);
+    if national {
+        let categories = RoleGroup::ALL.iter().map(|g| Category::group(*g)).collect();
+        let series = vec![Series::new(
+            "WTE",
+            RoleGroup::ALL
+                .iter()
+                .map(|g| Some(unit.group_wte(*g)))
+                .collect(),
+        )];
+        b.bars_chart(
+            "role_group_wte",
+            "WTE by role group",
+            "Role group",
+            "WTE",
+            categories,
+            series,
+            fmt_wte,
+        )?;
+    } else {
+        b.role_group_chart()?;
+    }
+
+    if let Some(lines) = strategy {
+        let mut table = Table::new(
+            "strategy",
+            "Growth of the strategy groups since the 2022 baseline",
+            &[
+                ("group", "Group"),
+                ("baseline_wte", "2022 WTE"),
+                ("current_wte", "Now WTE"),
+                ("growth_wte", "Growth"),
+                ("ambition_wte", "National ambition"),
+            ],
+        );
+        for l in lines {
+            let ambition = if l.ambition_wte > 0.0 {
+                format!("+{}", fmt_count(l.ambition_wte))
+            } else {
+                "–".into()
+            };
+            table.row(
+                l.group.code(),
+                vec![
+                    l.group.label().into(),
+                    fmt_wte(l.baseline_wte),
+                    fmt_wte(l.current_wte),
+                    fmt_wte(l.growth_wte),
+                    ambition,
+                ],
+            );
+        }
+        b.table(table);
+        let categories = lines
+            .iter()
+            .map(|l| Category {
+                key: l.group.code().into(),
+                label: l.group.label().into(),
+            })
+            .collect();
+        let mut series = vec![Series::new(
+            "Growth since 2022",
+            lines.iter().map(|l| Some(l.growth_wte.max(0.0))).collect(),
+        )];
+        if national {
+            series.push(Series::new(
+                "National ambition",
+                lines.iter().map(|l| Some(l.ambition_wte)).collect(),
+            ));
+        }
+        b.bars_chart(
+            "strategy_growth",
+            "Strategy groups: growth since 2022",
+            "Group",
+            "WTE",
+            categories,
+            series,
+            fmt_wte,
+        )?;
+    }
+
+    if national {
+        let mut table = Table::new(
+            "peer_distributions",
+            "Peer distributions",
+            &[
+                ("measure", "Measure"),
+                ("q1", "Lower quartile"),
+                ("median", "Median"),
+                ("q3", "Upper quartile"),
+                ("n", "Count"),
+            ],
+        );
+        for ((kind, metric), d) in &year.peers {
+            if *kind == EntityKind::Commissioner {
+                continue;
+            }
+            let f = format_of(*metric);
+            table.rows.push(Row {
+                key: format!("{}.{}", kind.code(), metric.code()),
+                cells: vec![
+                    metric.label().into(),
+                    f(d.q1),
+                    f(d.median),
+                    f(d.q3),
+                    d.values.len().to_string(),
+                ],
+                group: Some(capitalised(peers_label(*kind))),
+                total: false,
+            });
+        }
+        b.table(table);
+    }
+    Ok(())
+}
+
+pub(super) fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map_or_else(String::new, |first| {
+        first.to_uppercase().chain(chars).collect()
+    })
+}
+
+pub(super) fn hex_map(b: &mut Builder) -> Result<(), RenderError> {
+    let year = b.year();
+    let layout = reference::local_authorities(b.ctx.census.meta.year);
+    let Some(d) = year.peers.get(&(EntityKind::La, Metric::WtePer100kAdults)) else {
+        return Ok(());
+    };
+    struct Cell {
+        code: String,
+        name: String,
+        q: i32,
+        r: i32,
+        value: Option<f64>,
+    }
+    let values: Vec<Cell> = layout
+        .iter()
+        .map(|la| Cell {
+            code: la.la_code.clone(),
+            name: la.la_name.clone(),
+            q: la.hex_q,
+            r: la.hex_r,
+            value: year
+                .unit(EntityKind::La, &la.la_code)
+                .and_then(|u| Metric::WtePer100kAdults.value(u)),
+        })
+        .collect();
+    let breaks: Vec<f64> = (1..HEX_BANDS)
+        .map(|k| {
+            crate::stats::quantile_sorted(&d.values, k as f64 / HEX_BANDS as f64).unwrap_or(0.0)
+        })
+        .collect();
+    let band = |v: f64| breaks.iter().filter(|b| v > **b).count();
+    let cells: Vec<(i32, i32, Option<usize>)> = values
+        .iter()
+        .map(|c| (c.q, c.r, c.value.map(band)))
+        .collect();
+    let mut legend = Vec::new();
+    let mut lower = d.min;
+    for upper in breaks.iter().chain([&d.max]) {
+        legend.push(format!("{} to {}", fmt_ratio(lower), fmt_ratio(*upper)));
+        lower = *upper;
+    }
+    let svg = charts::hex_map(&HexMap {
+        cells: &cells,
+        legend: &legend,
+        title: "WTE per 100,000 adults",
+    })?;
+    let mut sorted: Vec<&Cell> = values.iter().filter(|c| c.value.is_some()).collect();
+    sorted.sort_by(|a, b| {
+        b.value
+            .unwrap_or(0.0)
+            .total_cmp(&a.value.unwrap_or(0.0))
+            .then(a.name.cmp(&b.name))
+    });
+    let named = |c: &&Cell| context! { name => c.name.clone(), value => opt(c.value, fmt_ratio) };
+    let highest: Vec<minijinja::Value> = sorted.iter().take(3).map(named).collect();
+    let lowest: Vec<minijinja::Value> = sorted.iter().rev().take(3).map(named).collect();
+    let missing = values.len() - sorted.len();
+    let alt = b.message(
+        "hex_alt",
+        context! { n => values.len(), bands => HEX_BANDS, measure => "WTE per 100,000 adults", low => fmt_ratio(d.min), high => fmt_ratio(d.max), england => opt(Metric::WtePer100kAdults.value(year.england()), fmt_ratio), median => fmt_ratio(d.median), missing, highest, lowest },
+    )?;
+    let mut table = Table::new(
+        "",
+        "",
+        &[
+            ("la", "Local authority"),
+            col(MeasureId::WtePer100kAdults),
+            ("band", "Band (1 = lowest)"),
+        ],
+    );
+    let mut rows: Vec<&Cell> = values.iter().collect();
+    rows.sort_by(|a, b| a.name.cmp(&b.name));
+    for c in rows {
+        table.row(
+            c.code.clone(),
+            vec![
+                c.name.clone(),
+                opt(c.value, fmt_ratio),
+                c.value.map_or("–".into(), |v| (band(v) + 1).to_string()),
+            ],
+        );
+    }
+    b.chart(
+        "hex_map",
+        svg,
+        alt,
+        "Hex map of local authorities: WTE per 100,000 adults",
+        table,
+    );
+    Ok(())
+}

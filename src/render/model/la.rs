@@ -1,0 +1,175 @@
+//! A local authority's report: its workforce, MDT calculator and expansion plans.
+use super::*;
+
+pub(super) fn local_authority(b: &mut Builder) -> Result<(), RenderError> {
+    let unit = b.unit;
+    let area = unit
+        .area
+        .as_ref()
+        .ok_or_else(|| RenderError::NoFigures(unit.id.clone()))?;
+    b.key_messages(&[
+        Metric::WtePer100kAdults,
+        Metric::InTreatmentPerDawWte,
+        Metric::VacancyRate,
+        Metric::LeaverRate,
+    ])?;
+    b.position_table(
+        "area_workforce",
+        "The area's workforce against other local authorities",
+        "This area",
+        &[
+            Metric::Wte,
+            Metric::WtePer100kAdults,
+            Metric::InTreatmentPerDawWte,
+        ],
+    );
+    b.peer_chart(
+        "wte_per_100k_peers",
+        Metric::WtePer100kAdults,
+        "WTE per 100,000 adults: this area and every other local authority",
+    )?;
+    b.peer_chart(
+        "in_treatment_per_daw_peers",
+        Metric::InTreatmentPerDawWte,
+        "Adults in treatment per drug and alcohol worker WTE",
+    )?;
+    b.role_group_chart()?;
+
+    let mut table = Table::new(
+        "serving_organisations",
+        "Organisations serving the area",
+        &[
+            ("organisation", "Organisation"),
+            ("type", "Type"),
+            ("share", "Share of its workforce"),
+            ("attributed_wte", "Attributed WTE"),
+        ],
+    )
+    .text_columns(&[1]);
+    for s in &area.serving {
+        let kind = match s.org_type {
+            OrgType::Lero => "LERO",
+            _ => "Provider",
+        };
+        table.row(
+            s.org_id.clone(),
+            vec![
+                s.org_name.clone(),
+                kind.into(),
+                fmt_pct(s.share),
+                fmt_wte(s.attributed_wte),
+            ],
+        );
+    }
+    b.table(table);
+
+    let teams: Vec<&Unit> = b
+        .year()
+        .units_of(EntityKind::Commissioner)
+        .filter(|c| {
+            b.ctx
+                .census
+                .organisation(&c.id)
+                .and_then(|o| o.la_code.as_deref())
+                == Some(unit.id.as_str())
+        })
+        .collect();
+    if !teams.is_empty() {
+        let mut table = Table::new(
+            "commissioning_team",
+            "Commissioning team",
+            &[
+                ("team", "Team"),
+                col(MeasureId::Headcount),
+                ("wte", "WTE"),
+                col(MeasureId::VacancyRate),
+            ],
+        );
+        for team in teams {
+            table.row(
+                team.id.clone(),
+                vec![
+                    team.name.clone(),
+                    fmt_count(team.totals.headcount),
+                    fmt_wte(team.totals.wte),
+                    opt(team.totals.vacancy_rate(), fmt_pct),
+                ],
+            );
+        }
+        b.table(table);
+    }
+
+    vacancies(b, "This area")?;
+    b.skill_mix_chart()?;
+    let lines: Vec<TargetLine> = area
+        .mdt
+        .iter()
+        .map(|l| TargetLine {
+            group: l.group,
+            baseline: None,
+            target: l.required_wte,
+            actual: l.actual_wte,
+        })
+        .collect();
+    b.target_against_actual(
+        "mdt_calculator",
+        &lines,
+        "Required",
+        "MDT calculator: required and actual WTE by discipline",
+    )?;
+    if !area.expansion.is_empty() {
+        let lines: Vec<TargetLine> = area
+            .expansion
+            .iter()
+            .map(|l| TargetLine {
+                group: l.category,
+                baseline: l.baseline_fte,
+                target: l.planned_fte,
+                actual: l.actual_wte,
+            })
+            .collect();
+        b.target_against_actual(
+            "expansion_plan",
+            &lines,
+            "Planned",
+            "Expansion plan and census actual by role group",
+        )?;
+    }
+    if !area.plan.is_empty() {
+        workbook_plan(b, area)?;
+    }
+    if !area.continuity.planned.is_empty() || !area.continuity.actual.is_empty() {
+        b.trend_chart(
+            "continuity_of_care",
+            "Continuity of care for prison leavers: local plan, actual and national ambition, by financial year",
+            "Per cent engaging within 3 weeks",
+            &PLAN_YEARS,
+            vec![
+                Series::new(
+                    "Local plan",
+                    PLAN_YEARS
+                        .iter()
+                        .map(|y| area.continuity.planned.get(&PlanYear { start: *y }).copied())
+                        .collect(),
+                ),
+                Series::new(
+                    "Actual",
+                    PLAN_YEARS
+                        .iter()
+                        .map(|y| area.continuity.actual.get(&PlanYear { start: *y }).copied())
+                        .collect(),
+                ),
+                Series::new(
+                    "National ambition",
+                    PLAN_YEARS
+                        .iter()
+                        .enumerate()
+                        .map(|(i, _)| Some(national_continuity(i)))
+                        .collect(),
+                ),
+            ],
+            fmt_percent_points,
+        )?;
+    }
+    Ok(())
+}

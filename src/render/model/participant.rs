@@ -1,0 +1,76 @@
+//! A provider's or LERO's report: its peers, vacancies and caseloads.
+
+use super::*;
+
+/// Tables, charts and key messages for a provider or LERO.
+pub(super) fn participant(b: &mut Builder) -> Result<(), RenderError> {
+    let unit = b.unit;
+    b.key_messages(&[
+        Metric::Wte,
+        Metric::VacancyRate,
+        Metric::LeaverRate,
+        Metric::AgencyShare,
+        Metric::CaseloadPerWte,
+    ])?;
+    b.position_table(
+        "workforce_size",
+        "Workforce size against peers",
+        "You",
+        &[Metric::Headcount, Metric::Wte],
+    );
+    if let Some(table) = b.model.tables.get_mut("workforce_size") {
+        table.row(
+            "volunteers",
+            vec![
+                "Volunteers".into(),
+                fmt_count(unit.volunteers),
+                "–".into(),
+                "–".into(),
+            ],
+        );
+    }
+    b.peer_chart("wte_peers", Metric::Wte, "WTE in post: you and your peers")?;
+    b.role_group_chart()?;
+    vacancies(b, "You")?;
+    caseloads(b)?;
+    b.skill_mix_chart()
+}
+
+pub(super) fn caseloads(b: &mut Builder) -> Result<(), RenderError> {
+    let rows: Vec<_> = b
+        .unit
+        .by_role
+        .iter()
+        .filter(|(_, t)| t.caseload_wte > 0.0)
+        .collect();
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let mut table = Table::new(
+        "caseloads",
+        "Open cases by role",
+        &[
+            ("role", "Role"),
+            ("cases", "Open cases"),
+            ("caseload_wte", "WTE holding cases"),
+            ("cases_per_wte", "Cases per WTE"),
+        ],
+    );
+    for (role, t) in rows {
+        table.row(
+            role.code(),
+            vec![
+                role.label().into(),
+                fmt_count(t.cases),
+                fmt_wte(t.caseload_wte),
+                opt(t.caseload_per_wte(), fmt_ratio),
+            ],
+        );
+    }
+    b.table(table);
+    b.peer_chart(
+        "caseload_peers",
+        Metric::CaseloadPerWte,
+        "Open cases per caseload-holding WTE: you and your peers",
+    )
+}
