@@ -232,6 +232,9 @@ pub struct Census {
     pub planned_continuity: Vec<PlannedContinuity>,
     /// Actual continuity of care (PHOF C20), from `continuity_of_care.csv`.
     pub continuity_actual: Vec<ContinuityActual>,
+    /// Who was invited (`expected_participants.csv`); None when the folder has no list, so
+    /// that participation is not known.
+    pub expected: Option<Vec<ExpectedParticipant>>,
 }
 
 /// Planned FTE (from an LA's planning workbook) for one category and year, with the cell it came from.
@@ -252,6 +255,21 @@ pub struct PlannedContinuity {
     pub year: PlanYear,
     pub percent: f64,
     pub cell: String,
+}
+
+/// One organisation invited to make a return (`expected_participants.csv`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ExpectedParticipant {
+    pub org_id: String,
+    pub org_name: String,
+    pub org_type: OrgType,
+    pub sector: Sector,
+    pub region: Region,
+    /// The LAs it is commissioned to serve (a commissioner: its own LA).
+    pub la_codes: Vec<String>,
+    /// Who to chase, free text (may be empty).
+    pub contact: String,
+    pub line: usize,
 }
 
 /// The share of adults with a treatment need released from prison who engaged in community

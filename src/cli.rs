@@ -31,6 +31,20 @@ pub struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
+pub enum CollectionCommand {
+    /// During the collection window: returns by type and region against the invited list,
+    /// the LAs with incomplete coverage, and chasers.csv, coverage.csv and
+    /// queries_open.csv for the census team.
+    Status {
+        #[arg(long, default_value = DEFAULT_DATA)]
+        data: PathBuf,
+        /// Where to write the files (default: out/<year>/collection).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
 pub enum PlansCommand {
     /// Write the blank planning workbook (xlsx) in the template layout, with the category
     /// notes and cell validation (FTE in steps of 0.25, percentages 0-100).
@@ -137,6 +151,11 @@ pub enum Command {
     Plans {
         #[command(subcommand)]
         command: PlansCommand,
+    },
+    /// Who has returned during the collection window, and whom to chase.
+    Collection {
+        #[command(subcommand)]
+        command: CollectionCommand,
     },
     /// Write the publication workbooks (ODS and xlsx) for England and each region.
     Tables {
@@ -323,6 +342,24 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Plans { command } => run_plans(command),
+        Command::Collection {
+            command: CollectionCommand::Status { data, out },
+        } => {
+            let request = crate::app::collection::StatusRequest { data, out };
+            match crate::app::collection::status(&request) {
+                Ok(status) => {
+                    let out = status
+                        .files
+                        .first()
+                        .and_then(|f| f.parent())
+                        .map(std::path::Path::to_path_buf)
+                        .unwrap_or_default();
+                    print!("{}", status.text(&out));
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(err) => Ok(report_error(&err)),
+            }
+        }
         Command::Tables {
             data,
             out,

@@ -48,6 +48,8 @@ pub enum Rule {
     WteChange,
     NoWorkforce,
     NoServiceArea,
+    /// A return and the invited list disagree (SPEC §13).
+    Participation,
 }
 
 impl Rule {
@@ -72,6 +74,7 @@ impl Rule {
             Rule::SharesSum => "service_area_shares",
             Rule::PlanSubsets => "plan_subsets",
             Rule::DemographicTotal => "demographic_total",
+            Rule::Participation => "participation",
             Rule::VacancyRate => "vacancy_rate_high",
             Rule::CaseloadOutlier => "caseload_outlier",
             Rule::WteChange => "wte_change",

@@ -10,8 +10,8 @@
 //! its first bad byte cannot give that.
 
 use crate::census::{
-    Census, CensusMeta, ContinuityActual, Date, DemographicRow, ExpansionPlanRow, LocalAuthority,
-    Organisation, PlanYear, ServiceArea, WorkforceRow,
+    Census, CensusMeta, ContinuityActual, Date, DemographicRow, ExpansionPlanRow,
+    ExpectedParticipant, LocalAuthority, Organisation, PlanYear, ServiceArea, WorkforceRow,
 };
 use crate::domain::{Dimension, OrgType, Region, Role, RoleGroup, Sector, Service};
 use crate::finding::{Finding, Rule, Severity};
@@ -26,6 +26,7 @@ pub const WORKFORCE: &str = "workforce.csv";
 pub const DEMOGRAPHICS: &str = "demographics.csv";
 pub const EXPANSION_PLANS: &str = "expansion_plans.csv";
 pub const CONTINUITY_OF_CARE: &str = "continuity_of_care.csv";
+pub const EXPECTED_PARTICIPANTS: &str = "expected_participants.csv";
 
 /// The publisher named on the publication tables when `census.toml` names none.
 pub const DEFAULT_PUBLISHER: &str = "Drug and alcohol treatment and recovery workforce census team";
@@ -69,12 +70,13 @@ pub fn load(dir: &Path) -> Result<Loaded, LoadFailure> {
         &DEMOGRAPHICS_TABLE,
         &PLANS_TABLE,
         &CONTINUITY_TABLE,
+        &EXPECTED_TABLE,
     ]
     .map(|spec| read_table(dir, spec, &mut findings));
     let fatal = meta.is_none()
         || tables
             .iter()
-            .zip([false, false, false, false, false, true, true])
+            .zip([false, false, false, false, false, true, true, true])
             .any(|(t, optional)| t.is_none() && !optional)
         || findings.iter().any(|f| {
             matches!(
@@ -90,7 +92,8 @@ pub fn load(dir: &Path) -> Result<Loaded, LoadFailure> {
             findings,
         });
     };
-    let [las, orgs, areas, workforce, demographics, plans, continuity] = tables;
+    let [las, orgs, areas, workforce, demographics, plans, continuity, expected] = tables;
+    let listed = expected.is_some();
     let empty = || Table {
         file: "",
         rows: Vec::new(),
@@ -118,9 +121,12 @@ pub fn load(dir: &Path) -> Result<Loaded, LoadFailure> {
             &mut findings,
             continuity_row,
         ),
+        expected: listed
+            .then(|| parse_rows(expected.unwrap_or_else(empty), &mut findings, expected_row)),
     };
     let mut census = census;
     drop_duplicates(&mut census, &mut findings);
+    check_expected(&mut census, &mut findings);
     let started = std::time::Instant::now();
     let read = read_workbooks(dir, &mut census, &mut findings);
     Ok(Loaded {
@@ -353,6 +359,21 @@ const CONTINUITY_TABLE: TableSpec = TableSpec {
     file: CONTINUITY_OF_CARE,
     required: &["la_code", "year", "percent"],
     optional: &[],
+    optional_file: true,
+};
+
+/// Who was invited to make a return (SPEC §13); optional.
+const EXPECTED_TABLE: TableSpec = TableSpec {
+    file: EXPECTED_PARTICIPANTS,
+    required: &[
+        "org_id",
+        "org_name",
+        "org_type",
+        "sector",
+        "nhs_region",
+        "la_codes",
+    ],
+    optional: &["contact"],
     optional_file: true,
 };
 
@@ -919,6 +940,91 @@ fn continuity_row(c: &mut Cells) -> Option<ContinuityActual> {
 }
 
 /// Keeps the first row for each key; each later one is an error naming the earlier line.
+fn expected_row(c: &mut Cells) -> Option<ExpectedParticipant> {
+    let org_id = c.text(0, "org_id");
+    let org_name = c.text(1, "org_name");
+    let org_type = c.code(2, "org_type", OrgType::parse, &OrgType::codes());
+    let sector = c.code(3, "sector", Sector::parse, &Sector::codes());
+    let region = c.code(4, "nhs_region", Region::parse, &region_labels());
+    let mut la_codes: Vec<String> = c
+        .raw(5)
+        .split(';')
+        .map(str::trim)
+        .filter(|code| !code.is_empty())
+        .map(str::to_string)
+        .collect();
+    la_codes.dedup();
+    let contact = c.optional_text(6).unwrap_or_default();
+    Some(ExpectedParticipant {
+        org_id,
+        org_name,
+        org_type: org_type?,
+        sector: sector?,
+        region: region?,
+        la_codes,
+        contact,
+        line: c.line,
+    })
+}
+
+/// The invited list is the census team's own: its problems are warnings on the list (never
+/// queries that block a return). An unknown LA code is dropped from its row; a repeated id
+/// keeps its first row.
+fn check_expected(census: &mut Census, findings: &mut Vec<Finding>) {
+    for f in findings
+        .iter_mut()
+        .filter(|f| f.file == EXPECTED_PARTICIPANTS)
+    {
+        f.severity = Severity::Warning;
+        f.org_id = None;
+    }
+    let las: std::collections::BTreeSet<String> = census
+        .local_authorities
+        .iter()
+        .map(|la| la.la_code.clone())
+        .collect();
+    let Some(expected) = census.expected.as_mut() else {
+        return;
+    };
+    let mut seen: std::collections::BTreeMap<String, usize> = Default::default();
+    expected.retain_mut(|row| {
+        if let Some(first) = seen.get(&row.org_id) {
+            findings.push(
+                Finding::warning(
+                    Rule::DuplicateKey,
+                    EXPECTED_PARTICIPANTS,
+                    format!(
+                        "org_id {} is invited again; line {first} already lists it. Keep one row",
+                        row.org_id
+                    ),
+                )
+                .at(row.line)
+                .field("org_id"),
+            );
+            return false;
+        }
+        seen.insert(row.org_id.clone(), row.line);
+        row.la_codes.retain(|code| {
+            let known = las.contains(code);
+            if !known {
+                findings.push(
+                    Finding::warning(
+                        Rule::Reference,
+                        EXPECTED_PARTICIPANTS,
+                        format!(
+                            "la_codes names '{code}', which is not in {LOCAL_AUTHORITIES}; it is left out"
+                        ),
+                    )
+                    .at(row.line)
+                    .field("la_codes"),
+                );
+            }
+            known
+        });
+        true
+    });
+}
+
 fn drop_duplicates(census: &mut Census, findings: &mut Vec<Finding>) {
     fn dedupe<T, K: Ord + Clone>(
         rows: &mut Vec<T>,

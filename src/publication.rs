@@ -168,12 +168,13 @@ pub enum PublicationError {
     Io(#[from] std::io::Error),
 }
 
-const NOTES: [&str; 6] = [
+const NOTES: [&str; 7] = [
     "Figures are for the census snapshot date and cover every organisation whose return passed validation; organisations whose returns had errors still to be resolved are left out of every figure.",
     "WTE is whole-time equivalent: 1.0 is one full-time post. Local authority WTE is attributed: each provider's and lived experience recovery organisation's WTE multiplied by the share of its workforce it reports serving the authority. Commissioning teams are counted separately.",
     "Rates are shown as percentages of the stored share: vacancy rate is vacant WTE divided by in-post plus vacant WTE; leaver rate is people who left in the 12 months before the snapshot divided by headcount; agency share is agency WTE divided by in-post WTE.",
     "Diversity shares are of the people whose answer is known; the not-known share is of everyone. Units of fewer than 10 people show no breakdown, and groups of fewer than 5 people are withheld [c], with a second group withheld where the first could be worked out.",
     "The MDT calculator's gap is the attributed WTE minus the WTE its illustrative assumptions require for the numbers in treatment; a negative gap is a shortfall. The assumptions are not a standard.",
+    "Response rate is the organisations that returned divided by those invited (the census's list of invited organisations). An LA's coverage is the share of the providers and LEROs invited to serve it that returned. Every figure is a sum of the returns received: nothing is estimated or added for organisations that did not return.",
     "Trends join organisations by their identifier across census years, and local authorities through the 2023 boundary changes (Cumberland and Westmorland and Furness from Cumbria; new codes for North Yorkshire and Somerset).",
 ];
 
@@ -449,6 +450,10 @@ pub fn workbook(
         mdt.iter()
             .map(|g| format!("MDT gap: {} (WTE) [note 5]", g.label())),
     );
+    let coverage = metrics.participation.is_some();
+    if coverage {
+        headers.push("Providers and LEROs returned, of those invited to serve it [note 6]".into());
+    }
     add(
         format!("Local authorities: workforce, treatment and MDT calculator gap, {where_} [note 2]"),
         "One row per upper-tier local authority. A negative gap is a shortfall against the illustrative MDT assumptions.",
@@ -471,10 +476,44 @@ pub fn workbook(
                     mdt.iter()
                         .map(|g| la(&format!("mdt.{}.gap_wte", g.code()), NumberFormat::OneDecimal)),
                 );
+                if coverage {
+                    row.push(la("participation.serving.response_rate", NumberFormat::Percent));
+                }
                 row
             })
             .collect(),
     );
+
+    // Participation: who was invited and who returned, by area and type.
+    if metrics.participation.is_some() {
+        let types = [
+            ("provider", "Treatment providers"),
+            ("lero", "Lived experience recovery organisations"),
+            ("commissioner", "Commissioning teams"),
+            ("all", "All"),
+        ];
+        let mut rows = Vec::new();
+        for (kind, id, name) in &areas {
+            for (code, label) in types {
+                let m = |what: &str| format!("participation.{code}.{what}");
+                rows.push(vec![
+                    text(name.clone()),
+                    text(label),
+                    figures.cell(*kind, id, &m("invited"), NumberFormat::Count),
+                    figures.cell(*kind, id, &m("returned"), NumberFormat::Count),
+                    figures.cell(*kind, id, &m("response_rate"), NumberFormat::Percent),
+                ]);
+            }
+        }
+        add(
+            format!("Participation: organisations invited, returns and response rate, {where_} [note 6]"),
+            "One row per area and type of organisation. Every other table is a sum of the returns received; nothing is estimated for organisations that did not return.",
+            ["Area", "Type of organisation", "Invited", "Returned", "Response rate [note 6]"]
+                .map(String::from)
+                .to_vec(),
+            rows,
+        );
+    }
 
     // Role groups and roles, by area.
     let area_headers = |first: &str| -> Vec<String> {
@@ -569,22 +608,22 @@ pub fn workbook(
         rows,
     );
     let rates = [
-        ("vacancy_rate", "Vacancy rate [note 3]"),
-        ("agency_share", "Agency share of WTE [note 3]"),
-        ("starter_rate", "Starter rate [note 3]"),
-        ("leaver_rate", "Leaver rate [note 3]"),
+        column(MeasureId::VacancyRate, Some(3)),
+        column(MeasureId::AgencyShare, Some(3)),
+        column(MeasureId::StarterRate, Some(3)),
+        column(MeasureId::LeaverRate, Some(3)),
     ];
     let mut headers = vec!["Area".to_string(), "Role group".to_string()];
-    headers.extend(rates.iter().map(|r| r.1.to_string()));
+    headers.extend(rates.iter().map(MeasureColumn::heading));
     let mut rows = Vec::new();
     for (kind, id, name) in &areas {
         for group in RoleGroup::ALL {
             let mut row = vec![text(name.clone()), text(group.label())];
-            row.extend(rates.iter().map(|(m, _)| {
+            row.extend(rates.iter().map(|c| {
                 figures.cell(
                     *kind,
                     id,
-                    &format!("group.{}.{m}", group.code()),
+                    &format!("group.{}.{}", group.code(), c.measure.measure().key),
                     NumberFormat::Percent,
                 )
             }));
@@ -780,7 +819,7 @@ pub fn workbook(
         }
     }
     add(
-        format!("Trends in headline figures by census year, {area_name} [note 6]"),
+        format!("Trends in headline figures by census year, {area_name} [note 7]"),
         "One row per area and census year present.",
         headers,
         trend_rows,

@@ -793,7 +793,145 @@ impl<'a> YearBuilder<'a> {
         // from its own generator, so that adding them changed no other file.
         files.extend(self.plan_workbooks());
         files.insert("continuity_of_care.csv".into(), self.continuity_csv());
+        // Who was invited, from its own generator so that adding it changed no other file.
+        files.insert(
+            "expected_participants.csv".into(),
+            self.expected_csv(orgs, &active),
+        );
         SampleCensus { files }
+    }
+
+    /// `expected_participants.csv`: every organisation that returned, every one that returned
+    /// in an earlier year and has since stopped, and invited providers and LEROs that never
+    /// returned, so that about 85% of invited providers and LEROs return. Every LA's
+    /// commissioning team is invited; one in about sixty does not return.
+    fn expected_csv(&self, orgs: &[SimOrg], active: &[&SimOrg]) -> Vec<u8> {
+        let mut rng =
+            ChaCha8Rng::seed_from_u64(fnv("expected_participants") ^ u64::from(self.year));
+        let contact = |name: &str| {
+            let slug: String = name
+                .to_lowercase()
+                .chars()
+                .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+                .collect::<String>()
+                .split('-')
+                .filter(|w| !w.is_empty())
+                .take(3)
+                .collect::<Vec<_>>()
+                .join("-");
+            format!("workforce.lead@{slug}.example.org")
+        };
+        let las_of = |org: &SimOrg| -> Vec<String> {
+            match org.org_type {
+                OrgType::Commissioner => org
+                    .head_la
+                    .as_deref()
+                    .map(|c| vec![self.code_now(c)])
+                    .unwrap_or_default(),
+                _ => self.shares(org).into_iter().map(|(code, _)| code).collect(),
+            }
+        };
+        let row = |id: &str,
+                   name: &str,
+                   org_type: OrgType,
+                   sector: Sector,
+                   region: Region,
+                   las: Vec<String>| {
+            vec![
+                id.to_string(),
+                name.to_string(),
+                org_type.code().to_string(),
+                sector.code().to_string(),
+                region.label().to_string(),
+                las.join(";"),
+                contact(name),
+            ]
+        };
+        let mut rows: Vec<Vec<String>> = active
+            .iter()
+            .map(|o| {
+                row(
+                    &o.org_id,
+                    &o.org_name,
+                    o.org_type,
+                    o.sector,
+                    o.region,
+                    las_of(o),
+                )
+            })
+            .collect();
+        // Organisations that returned before and have stopped returning.
+        let lapsed: Vec<&SimOrg> = orgs
+            .iter()
+            .filter(|o| o.left && o.org_type != OrgType::Commissioner)
+            .collect();
+        rows.extend(lapsed.iter().map(|o| {
+            row(
+                &o.org_id,
+                &o.org_name,
+                o.org_type,
+                o.sector,
+                o.region,
+                las_of(o),
+            )
+        }));
+        // Invited providers and LEROs that have never returned, to an 85% response.
+        for (org_type, prefix, kind) in [
+            (OrgType::Provider, "PX", "Community Recovery Service"),
+            (OrgType::Lero, "LX", "Recovery Community"),
+        ] {
+            let returned = active.iter().filter(|o| o.org_type == org_type).count();
+            let lapsed = lapsed.iter().filter(|o| o.org_type == org_type).count();
+            let invited = (returned as f64 / 0.85).round() as usize;
+            for i in 0..invited.saturating_sub(returned + lapsed) {
+                let (la, ..) = &self.las[rng.random_range(0..self.las.len())];
+                let sector = match org_type {
+                    OrgType::Lero => Sector::Voluntary,
+                    _ => Sector::ALL[rng.random_range(0..Sector::ALL.len())],
+                };
+                rows.push(row(
+                    &format!("{prefix}{:03}", i + 1),
+                    &format!("{} {kind}", la.la_name),
+                    org_type,
+                    sector,
+                    la.region,
+                    vec![la.la_code.clone()],
+                ));
+            }
+        }
+        // LAs whose commissioning team did not return this year.
+        let commissioned: std::collections::BTreeSet<String> = active
+            .iter()
+            .filter(|o| o.org_type == OrgType::Commissioner)
+            .flat_map(|o| las_of(o))
+            .collect();
+        for (i, (la, ..)) in self
+            .las
+            .iter()
+            .filter(|(la, ..)| !commissioned.contains(&la.la_code))
+            .enumerate()
+        {
+            rows.push(row(
+                &format!("CX{:03}", i + 1),
+                &format!("{} Council commissioning", la.la_name),
+                OrgType::Commissioner,
+                Sector::LocalAuthority,
+                la.region,
+                vec![la.la_code.clone()],
+            ));
+        }
+        csv_bytes(
+            &[
+                "org_id",
+                "org_name",
+                "org_type",
+                "sector",
+                "nhs_region",
+                "la_codes",
+                "contact",
+            ],
+            &rows,
+        )
     }
 
     fn census_toml(&self) -> String {

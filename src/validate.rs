@@ -39,6 +39,7 @@ pub fn validate(loaded: &Loaded, previous: Option<&Census>) -> Validation {
     check_demographic_totals(census, &mut findings);
     check_vacancy_rates(census, &mut findings);
     check_caseload_outliers(census, &mut findings);
+    check_invited(census, &mut findings);
     if let Some(previous) = previous {
         check_wte_change(census, previous, &mut findings);
     }
@@ -165,6 +166,55 @@ fn check_references(census: &Census, findings: &mut Vec<Finding>) {
                 .field("org_id")
                 .org(&org.org_id),
             );
+        }
+    }
+}
+
+/// A return from an organisation not on the invited list, or one whose name or type differs
+/// from the list's: warnings, so the list can be put right (SPEC §13).
+fn check_invited(census: &Census, findings: &mut Vec<Finding>) {
+    let Some(expected) = &census.expected else {
+        return;
+    };
+    let invited: BTreeMap<&str, &crate::census::ExpectedParticipant> =
+        expected.iter().map(|e| (e.org_id.as_str(), e)).collect();
+    for org in &census.organisations {
+        let finding = |message: String, field: &str| {
+            Finding::warning(Rule::Participation, load::ORGANISATIONS, message)
+                .at(org.line)
+                .field(field)
+                .org(&org.org_id)
+        };
+        match invited.get(org.org_id.as_str()) {
+            None => findings.push(finding(
+                format!(
+                    "{} returned but is not on {}; add it to the list if it was invited",
+                    org.org_id,
+                    load::EXPECTED_PARTICIPANTS
+                ),
+                "org_id",
+            )),
+            Some(e) if e.org_type != org.org_type => findings.push(finding(
+                format!(
+                    "org_type is {} here but {} on {} line {}",
+                    org.org_type.code(),
+                    e.org_type.code(),
+                    load::EXPECTED_PARTICIPANTS,
+                    e.line
+                ),
+                "org_type",
+            )),
+            Some(e) if e.org_name.trim() != org.org_name.trim() => findings.push(finding(
+                format!(
+                    "org_name is '{}' here but '{}' on {} line {}",
+                    org.org_name,
+                    e.org_name,
+                    load::EXPECTED_PARTICIPANTS,
+                    e.line
+                ),
+                "org_name",
+            )),
+            Some(_) => {}
         }
     }
 }

@@ -1,4 +1,5 @@
 //! The application layer: what each command does, on top of the pipeline stages. The CLI
 //! parses arguments, calls one of these and prints what it returns.
 
+pub mod collection;
 pub mod explain;

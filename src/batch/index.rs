@@ -46,6 +46,36 @@ struct Row<'a> {
     data: &'a str,
 }
 
+/// An invited organisation without a report: it has not returned.
+#[derive(Debug, Clone, Serialize)]
+pub struct NotReturned {
+    pub id: String,
+    pub name: String,
+    pub kind: &'static str,
+    pub region: String,
+}
+
+impl NotReturned {
+    /// Every invited organisation without a return, from the census's participation.
+    pub fn of(metrics: &crate::metrics::Metrics) -> Vec<NotReturned> {
+        metrics
+            .participation
+            .iter()
+            .flat_map(|p| p.non_responders())
+            .map(|i| NotReturned {
+                id: i.org_id.clone(),
+                name: i.org_name.clone(),
+                kind: match i.org_type {
+                    crate::domain::OrgType::Provider => "Treatment provider",
+                    crate::domain::OrgType::Lero => "Lived experience recovery organisation",
+                    crate::domain::OrgType::Commissioner => "Commissioning team",
+                },
+                region: i.region.label().to_string(),
+            })
+            .collect()
+    }
+}
+
 #[derive(Serialize)]
 struct Failure<'a> {
     id: &'a str,
@@ -70,6 +100,7 @@ pub fn render(
     census_title: &str,
     manifest: &Manifest,
     run: Option<(&BTreeMap<EntryKey, RunStatus>, &BuildSummary)>,
+    not_returned: &[NotReturned],
 ) -> Result<String, IndexError> {
     let template = set
         .get(INDEX_TEMPLATE)
@@ -166,6 +197,7 @@ pub fn render(
         kinds,
         regions,
         reports => rows,
+        not_returned,
     })?;
     Ok(html)
 }

@@ -206,6 +206,7 @@ pub fn build(
             &manifest.census_title,
             &manifest,
             Some((&statuses, &summary)),
+            &index::NotReturned::of(metrics),
         )
         .map_err(|err| summary.index_error = Some(err.to_string()))
         .ok()
@@ -404,7 +405,9 @@ pub fn merge(dir: &Path, wait: bool) -> Result<(usize, usize), RunError> {
     // The merged index, in the shipped index template (the shards' run summaries are not
     // kept, so it counts the manifest's statuses), then the manifest it lists.
     let set = crate::render::templates::TemplateSet::shipped();
-    if let Ok(page) = index::render(&set, &manifest.census_title, &manifest, None) {
+    // The invited list is not in the shards' manifests, so the merged index has no
+    // not-returned list; a whole-folder build writes it.
+    if let Ok(page) = index::render(&set, &manifest.census_title, &manifest, None, &[]) {
         crate::export::write_atomic(&dir.join(index::INDEX_FILE), page.as_bytes())
             .map_err(BatchError::from)?;
     }

@@ -72,7 +72,86 @@ pub fn rows(metrics: &Metrics) -> Vec<MetricRow> {
             }
         }
     }
+    if let Some(p) = &metrics.participation {
+        participation_rows(metrics, p, &mut out);
+    }
     out
+}
+
+/// Invited, returned and response rate by type for England and each region, and each LA's
+/// coverage (its commissioning team and the providers and LEROs invited to serve it).
+fn participation_rows(
+    metrics: &Metrics,
+    p: &super::participation::Participation,
+    out: &mut Vec<MetricRow>,
+) {
+    use super::participation::{ByType, Response};
+    use crate::domain::OrgType;
+    let year = metrics.current.year;
+    let response = |prefix: &str, r: &Response, push: &mut dyn FnMut(String, Option<f64>)| {
+        push(format!("{prefix}.invited"), Some(r.invited as f64));
+        push(format!("{prefix}.returned"), Some(r.returned as f64));
+        push(format!("{prefix}.response_rate"), r.rate());
+    };
+    let by_type = |t: &ByType, push: &mut dyn FnMut(String, Option<f64>)| {
+        for org_type in [OrgType::Provider, OrgType::Lero, OrgType::Commissioner] {
+            response(
+                &format!("participation.{}", org_type.code()),
+                &t.of(org_type),
+                push,
+            );
+        }
+        response("participation.all", &t.all, push);
+    };
+    let mut push_for =
+        |kind: EntityKind, id: &str, name: &str, rows: Vec<(String, Option<f64>)>| {
+            out.extend(
+                rows.into_iter()
+                    .map(|(m, v)| row(year, kind, id, name, m, v)),
+            );
+        };
+    let mut rows = Vec::new();
+    for (org_type, n) in &p.submissions {
+        rows.push((
+            format!("participation.submissions.{}", org_type.code()),
+            Some(*n as f64),
+        ));
+    }
+    rows.push((
+        "participation.submissions.all".into(),
+        Some(p.submissions.values().sum::<usize>() as f64),
+    ));
+    by_type(&p.england, &mut |m, v| rows.push((m, v)));
+    let (complete, with_invited) = p.las_complete(None);
+    rows.push(("participation.las_complete".into(), Some(complete as f64)));
+    rows.push((
+        "participation.las_with_invited".into(),
+        Some(with_invited as f64),
+    ));
+    push_for(EntityKind::England, "england", "England", rows);
+    for (region, t) in &p.regions {
+        let mut rows = Vec::new();
+        by_type(t, &mut |m, v| rows.push((m, v)));
+        let (complete, with_invited) = p.las_complete(Some(*region));
+        rows.push(("participation.las_complete".into(), Some(complete as f64)));
+        rows.push((
+            "participation.las_with_invited".into(),
+            Some(with_invited as f64),
+        ));
+        push_for(EntityKind::Region, region.code(), region.label(), rows);
+    }
+    for la in p.las.values() {
+        let mut rows = Vec::new();
+        response("participation.all", &la.response, &mut |m, v| {
+            rows.push((m, v))
+        });
+        response(
+            "participation.serving",
+            &la.serving_response,
+            &mut |m, v| rows.push((m, v)),
+        );
+        push_for(EntityKind::La, &la.la_code, &la.la_name, rows);
+    }
 }
 
 fn row(

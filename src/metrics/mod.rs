@@ -9,6 +9,7 @@ pub mod diversity;
 pub mod export;
 mod fact;
 pub mod mdt;
+pub mod participation;
 pub mod totals;
 
 use crate::census::{Census, PlanYear};
@@ -454,6 +455,8 @@ pub struct Metrics {
     pub trends: BTreeMap<(EntityKind, String), Trend>,
     /// Nationally and for each region (region slug → lines), when 2022 is present.
     pub strategy: BTreeMap<String, Vec<StrategyProgress>>,
+    /// Who was invited and who returned; None without `expected_participants.csv`.
+    pub participation: Option<participation::Participation>,
     pub assumptions_label: String,
 }
 
@@ -479,11 +482,17 @@ pub fn compute(
     earlier.sort_by_key(|m| m.year);
     let trends = trends(&now, &earlier);
     let strategy = strategy(&now, &earlier);
+    let participation = current
+        .census
+        .expected
+        .as_ref()
+        .map(|expected| participation::Participation::of(current.census, expected, &earlier));
     Ok(Metrics {
         current: now,
         history: earlier,
         trends,
         strategy,
+        participation,
         assumptions_label: assumptions.label.clone(),
     })
 }

@@ -100,7 +100,7 @@ mod tests {
     fn peer_alt_text_names_the_position() {
         let m = Messages::new().unwrap();
         let text = m
-            .render("peer_alt", context! { metric => "WTE per 100,000 adults", n => 153, peers => "local authorities", you => "61.2", rank => 34, rank_ordinal => "34th", median => "48.0", q1 => "40.1", q3 => "55.3" })
+            .render("peer_alt", context! { metric => "staff per 100,000 adults", n => 153, peers => "local authorities", you => "61.2", rank => 34, rank_ordinal => "34th", median => "48.0", q1 => "40.1", q3 => "55.3" })
             .unwrap();
         assert!(
             text.contains("153 local authorities")

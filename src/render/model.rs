@@ -31,6 +31,7 @@ mod depth;
 mod expansion;
 mod la;
 mod participant;
+mod participation;
 mod shared;
 mod staff_profile;
 mod trend;
@@ -80,6 +81,8 @@ pub struct ReportModel {
     pub glance: Vec<Glance>,
     /// Where reference figures come from (the population comparators), one line each.
     pub sources: Vec<String>,
+    /// Whose returns the report rests on.
+    pub participation: ParticipationModel,
     /// The definition of every catalogue measure the report prints, in catalogue order (the
     /// Definitions section).
     pub definitions: Vec<Definition>,
@@ -135,6 +138,20 @@ pub struct Figure {
     pub display: String,
     pub peers: Option<PeerPosition>,
     pub previous: Option<PreviousYear>,
+}
+
+/// Whose returns a report rests on (SPEC §13).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ParticipationModel {
+    /// False when the census has no list of invited organisations.
+    pub known: bool,
+    /// The participation sentences (national, regional), the LA's returns in one sentence,
+    /// how many returns a provider's or LERO's comparisons rest on, or why participation
+    /// is not known.
+    pub summary: String,
+    /// An LA report: said where its attributed WTE is first stated, when an invited
+    /// provider or LERO serving it did not return.
+    pub caveat: Option<String>,
 }
 
 /// A measure's label and definition, from the measure catalogue.
@@ -437,6 +454,7 @@ pub fn build(ctx: &ReportContext, plan: &ReportPlan) -> Result<Rendered, RenderE
             trend: TrendModel::default(),
             glance: Vec::new(),
             sources: Vec::new(),
+            participation: ParticipationModel::default(),
             definitions: MEASURES
                 .iter()
                 .filter(|m| m.applies(unit.kind))
@@ -451,6 +469,7 @@ pub fn build(ctx: &ReportContext, plan: &ReportPlan) -> Result<Rendered, RenderE
         svgs: Vec::new(),
     };
     common_figures(&mut b);
+    participation::participation(&mut b)?;
     match plan.kind {
         ReportKind::Provider | ReportKind::Lero => participant(&mut b)?,
         ReportKind::La => local_authority(&mut b)?,

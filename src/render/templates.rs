@@ -29,6 +29,8 @@ const SHIPPED: &[(&str, &[u8])] = shipped!(
     "/messages/stacked_alt.j2",
     "/messages/hex_alt.j2",
     "/messages/trend_note.j2",
+    "/messages/participation.j2",
+    "/messages/returns_caveat.j2",
     "/assets/report.css",
     "/index.html.j2",
 );

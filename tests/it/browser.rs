@@ -120,14 +120,15 @@ fn every_kind_of_report_and_the_index_pass_axe_and_reflow() {
     let data = root().join("sample-data/2024");
     let mut args = vec!["build", "--data", data.to_str().unwrap()];
     args.extend(["--out", out.to_str().unwrap(), "--jobs", "2"]);
-    for id in ["P0001", "L0001", "E08000035", "london", "england"] {
+    // Derby's report names a provider that did not return (its caveat and returns table).
+    for id in ["P0001", "L0001", "E06000015", "london", "england"] {
         args.extend(["--only", id]);
     }
     build(&args, dir.path());
     let reports: Vec<String> = [
         "html/provider/P0001.html",
         "html/lero/L0001.html",
-        "html/la/E08000035.html",
+        "html/la/E06000015.html",
         "html/region/london.html",
         "html/national.html",
     ]

@@ -14,6 +14,7 @@ mod html;
 mod input_limits;
 mod metrics;
 mod national;
+mod participation;
 mod plans;
 mod properties;
 mod publication;

@@ -96,8 +96,9 @@ pub(super) fn area(b: &mut Builder) -> Result<(), RenderError> {
                 label: r.name.clone(),
             })
             .collect();
+        let per_100k = MeasureId::WtePer100kAdults.measure().short;
         let series = vec![Series::new(
-            "WTE per 100,000 adults",
+            per_100k,
             regions
                 .iter()
                 .map(|r| Metric::WtePer100kAdults.value(r))
@@ -105,9 +106,9 @@ pub(super) fn area(b: &mut Builder) -> Result<(), RenderError> {
         )];
         b.bars_chart(
             "regions_wte_per_100k",
-            "WTE per 100,000 adults by region",
+            &format!("{per_100k} by region"),
             "Region",
-            "WTE per 100,000 adults",
+            per_100k,
             categories,
             series,
             fmt_ratio,
@@ -119,7 +120,7 @@ pub(super) fn area(b: &mut Builder) -> Result<(), RenderError> {
             "Local authorities",
             &[
                 ("la", "Local authority"),
-                ("attributed_wte", "Attributed WTE"),
+                col(MeasureId::AttributedWte),
                 col(MeasureId::WtePer100kAdults),
                 col(MeasureId::InTreatmentPerDawWte),
                 col(MeasureId::VacancyRate),
@@ -327,7 +328,7 @@ pub(super) fn hex_map(b: &mut Builder) -> Result<(), RenderError> {
     let svg = charts::hex_map(&HexMap {
         cells: &cells,
         legend: &legend,
-        title: "WTE per 100,000 adults",
+        title: MeasureId::WtePer100kAdults.measure().short,
     })?;
     let mut sorted: Vec<&Cell> = values.iter().filter(|c| c.value.is_some()).collect();
     sorted.sort_by(|a, b| {
@@ -342,7 +343,7 @@ pub(super) fn hex_map(b: &mut Builder) -> Result<(), RenderError> {
     let missing = values.len() - sorted.len();
     let alt = b.message(
         "hex_alt",
-        context! { n => values.len(), bands => HEX_BANDS, measure => "WTE per 100,000 adults", low => fmt_ratio(d.min), high => fmt_ratio(d.max), england => opt(Metric::WtePer100kAdults.value(year.england()), fmt_ratio), median => fmt_ratio(d.median), missing, highest, lowest },
+        context! { n => values.len(), bands => HEX_BANDS, measure => MeasureId::WtePer100kAdults.measure().short, low => fmt_ratio(d.min), high => fmt_ratio(d.max), england => opt(Metric::WtePer100kAdults.value(year.england()), fmt_ratio), median => fmt_ratio(d.median), missing, highest, lowest },
     )?;
     let mut table = Table::new(
         "",
@@ -369,7 +370,10 @@ pub(super) fn hex_map(b: &mut Builder) -> Result<(), RenderError> {
         "hex_map",
         svg,
         alt,
-        "Hex map of local authorities: WTE per 100,000 adults",
+        &format!(
+            "Hex map of local authorities: {}",
+            MeasureId::WtePer100kAdults.measure().short
+        ),
         table,
     );
     Ok(())

@@ -26,7 +26,10 @@ pub(super) fn local_authority(b: &mut Builder) -> Result<(), RenderError> {
     b.peer_chart(
         "wte_per_100k_peers",
         Metric::WtePer100kAdults,
-        "WTE per 100,000 adults: this area and every other local authority",
+        &format!(
+            "{}: this area and every other local authority",
+            MeasureId::WtePer100kAdults.measure().short
+        ),
     )?;
     b.peer_chart(
         "in_treatment_per_daw_peers",
@@ -42,7 +45,7 @@ pub(super) fn local_authority(b: &mut Builder) -> Result<(), RenderError> {
             ("organisation", "Organisation"),
             ("type", "Type"),
             ("share", "Share of its workforce"),
-            ("attributed_wte", "Attributed WTE"),
+            col(MeasureId::AttributedWte),
         ],
     )
     .text_columns(&[1]);
