@@ -7,11 +7,9 @@
 use crate::batch::{self, RunError};
 use crate::domain::{OrgType, Region};
 use crate::export::{csv_bytes, write_atomic};
-use crate::finding::Severity;
 use crate::metrics::export::number_text;
 use crate::metrics::participation::{Participation, Response};
 use crate::pipeline;
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 pub const CHASERS_FILE: &str = "chasers.csv";
@@ -45,21 +43,12 @@ pub fn status(request: &StatusRequest) -> Result<CollectionStatus, RunError> {
         .out
         .clone()
         .unwrap_or_else(|| batch::default_out(census).join("collection"));
-    let mut per_org: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
-    for f in &run.validation.findings {
-        if let Some(id) = f.org_id.as_deref() {
-            let entry = per_org.entry(id).or_default();
-            match f.severity {
-                Severity::Error => entry.0 += 1,
-                Severity::Warning => entry.1 += 1,
-            }
-        }
-    }
+    let per_org = crate::validate::Summary::of(&run.validation.findings).by_org;
     let open_queries: Vec<(String, String, usize, usize)> = census
         .organisations
         .iter()
         .filter_map(|o| {
-            let (errors, warnings) = per_org.get(o.org_id.as_str()).copied()?;
+            let (errors, warnings) = per_org.get(&o.org_id).copied()?;
             (errors > 0).then(|| (o.org_id.clone(), o.org_name.clone(), errors, warnings))
         })
         .collect();

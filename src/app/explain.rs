@@ -407,23 +407,7 @@ impl Sources<'_> {
                 .iter()
                 .filter(|r| r.org_id == unit.id && scope.includes(r.role.group()))
                 .map(|r| {
-                    let value = match field {
-                        catalogue::Field::Headcount => f64::from(r.headcount),
-                        catalogue::Field::Wte => r.wte_in_post,
-                        catalogue::Field::WteVacant => r.wte_vacant,
-                        catalogue::Field::WteAgency => r.wte_agency,
-                        catalogue::Field::Leavers => f64::from(r.leavers_12m),
-                        catalogue::Field::Starters => f64::from(r.starters_12m),
-                        catalogue::Field::Cases => f64::from(r.caseload.unwrap_or(0)),
-                        catalogue::Field::CaseloadWte => r.caseload.map_or(0.0, |_| r.wte_in_post),
-                        catalogue::Field::RegulatedWte => {
-                            if r.role.regulated() {
-                                r.wte_in_post
-                            } else {
-                                0.0
-                            }
-                        }
-                    };
+                    let value = field.of_row(r);
                     plain(
                         format!("{} line {}", load::WORKFORCE, r.line),
                         format!("{} ({})", r.role.label(), field.column()),

@@ -97,6 +97,22 @@ impl Field {
         }
     }
 
+    /// The quantity in one `workforce.csv` row.
+    pub fn of_row(self, row: &crate::census::WorkforceRow) -> f64 {
+        match self {
+            Field::Headcount => f64::from(row.headcount),
+            Field::Wte => row.wte_in_post,
+            Field::WteVacant => row.wte_vacant,
+            Field::WteAgency => row.wte_agency,
+            Field::Leavers => f64::from(row.leavers_12m),
+            Field::Starters => f64::from(row.starters_12m),
+            Field::Cases => f64::from(row.caseload.unwrap_or(0)),
+            Field::CaseloadWte => row.caseload.map_or(0.0, |_| row.wte_in_post),
+            Field::RegulatedWte if row.role.regulated() => row.wte_in_post,
+            Field::RegulatedWte => 0.0,
+        }
+    }
+
     /// The `workforce.csv` column (or columns) the quantity is read from.
     pub fn column(self) -> &'static str {
         match self {
@@ -258,6 +274,35 @@ pub enum Method {
         dimension: Dimension,
         category: &'static str,
     },
+}
+
+impl Method {
+    /// A term, or a ratio of sums of terms, from each term's value; None for the methods
+    /// that are not made of terms, or when a term or the denominator has no value.
+    fn evaluate(&self, value: impl Fn(&Term) -> Option<f64>) -> Option<f64> {
+        let sum = |terms: &[Term]| -> Option<f64> {
+            let mut values = terms.iter().map(&value);
+            let first = values.next()??;
+            values.try_fold(first, |acc, v| Some(acc + v?))
+        };
+        match *self {
+            Method::Term(term) => value(&term),
+            Method::Ratio {
+                numerator,
+                denominator,
+                scale,
+            } => {
+                let (n, d) = (sum(numerator)?, sum(denominator)?);
+                // Scaled only where a scale is declared, so sums stay bit-for-bit the same.
+                if scale == 1.0 {
+                    ratio(n, d)
+                } else {
+                    ratio(n * scale, d)
+                }
+            }
+            Method::MdtDisciplines | Method::KnownShare { .. } => None,
+        }
+    }
 }
 
 /// Who a measure is published for.
@@ -713,61 +758,22 @@ impl Measure {
             return None;
         }
         match self.method {
-            Method::Term(term) => term.value(unit),
-            Method::Ratio {
-                numerator,
-                denominator,
-                scale,
-            } => {
-                let sum = |terms: &[Term]| -> Option<f64> {
-                    let mut values = terms.iter().map(|t| t.value(unit));
-                    let first = values.next()??;
-                    values.try_fold(first, |acc, v| Some(acc + v?))
-                };
-                let n = sum(numerator)?;
-                let d = sum(denominator)?;
-                if scale == 1.0 {
-                    ratio(n, d)
-                } else {
-                    ratio(n * scale, d)
-                }
-            }
             Method::MdtDisciplines => Some(unit.mdt_coverage() as f64),
             Method::KnownShare {
                 dimension,
                 category,
             } => unit.known_share(dimension, category),
+            _ => self.method.evaluate(|term| term.value(unit)),
         }
     }
 
     /// The measure applied to a set of totals (a role group's or a setting's); None for a
-    /// measure that is not made of workforce sums alone.
+    /// measure that is not made of workforce sums over all roles.
     pub fn of_totals(&self, t: &Totals) -> Option<f64> {
-        let field = |term: &Term| match term {
+        self.method.evaluate(|term| match term {
             Term::Sum(field, Scope::All) => Some(field.of(t)),
             _ => None,
-        };
-        let sum = |terms: &[Term]| -> Option<f64> {
-            let mut values = terms.iter().map(field);
-            let first = values.next()??;
-            values.try_fold(first, |acc, v| Some(acc + v?))
-        };
-        match self.method {
-            Method::Term(term) => field(&term),
-            Method::Ratio {
-                numerator,
-                denominator,
-                scale,
-            } => {
-                let (n, d) = (sum(numerator)?, sum(denominator)?);
-                if scale == 1.0 {
-                    ratio(n, d)
-                } else {
-                    ratio(n * scale, d)
-                }
-            }
-            _ => None,
-        }
+        })
     }
 
     /// The label inside a sentence: its first letter lower case unless the first word is an
