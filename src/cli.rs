@@ -4,10 +4,7 @@
 use crate::batch::{self, BuildRequest, BuildRun, RunError, Selection};
 use crate::census::Census;
 use crate::load::{self, LoadFailure};
-use crate::metrics::export::{self as metrics_export, Format};
-use crate::metrics::mdt;
-use crate::metrics::EntityKind;
-use crate::pipeline;
+use crate::metrics::export::Format;
 use crate::render::ReportKind;
 use crate::sample::{self, SampleOptions};
 use crate::validate::{self, Summary};
@@ -305,14 +302,14 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             assumptions,
             templates,
         } => {
-            let request = crate::preview::PreviewRequest {
+            let request = crate::app::template_data::PreviewRequest {
                 data,
                 id: only,
                 out,
                 assumptions,
                 templates,
             };
-            match crate::preview::write(&request) {
+            match crate::app::template_data::write(&request) {
                 Ok(preview) => {
                     println!(
                         "wrote the template data, charts, templates and fonts of {} ({}) to {}",
@@ -366,7 +363,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             assumptions,
         } => {
             let started = std::time::Instant::now();
-            match batch::tables(&data, out, assumptions.as_deref()) {
+            match crate::app::tables::write(&data, out, assumptions.as_deref()) {
                 Ok(files) => {
                     for file in &files {
                         println!("{}", file.display());
@@ -393,7 +390,13 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             format,
             bom,
             assumptions,
-        } => run_metrics(&data, out, format, bom, assumptions.as_deref()),
+        } => run_metrics(&crate::app::metrics::MetricsRequest {
+            data,
+            out,
+            format,
+            bom,
+            assumptions,
+        }),
         Command::Explain {
             id,
             measure,
@@ -432,13 +435,13 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             young_people,
             data,
             assumptions,
-        } => run_mdt(
-            &la,
+        } => run_mdt(&crate::app::mdt::MdtRequest {
+            la_code: la,
             in_treatment,
             young_people,
-            &data,
-            assumptions.as_deref(),
-        ),
+            data,
+            assumptions,
+        }),
         Command::Sample {
             year,
             out,
@@ -509,113 +512,40 @@ pub fn load_previous(data: &Path, given: Option<&Path>, year: u16) -> Option<Cen
     }
 }
 
-fn run_metrics(
-    data: &Path,
-    out: Option<PathBuf>,
-    format: Format,
-    bom: bool,
-    assumptions_file: Option<&Path>,
-) -> anyhow::Result<ExitCode> {
-    let assumptions = batch::assumptions(assumptions_file)?;
-    let run = match pipeline::open(data) {
-        Ok(run) => run,
-        Err(failure) => return Ok(report_unreadable(&failure)),
-    };
-    for note in &run.notes {
-        eprintln!("note: {note}");
+fn run_metrics(request: &crate::app::metrics::MetricsRequest) -> anyhow::Result<ExitCode> {
+    use crate::app::metrics::MetricsCommandError;
+    match crate::app::metrics::write(request) {
+        Ok(written) => {
+            for note in &written.notes {
+                eprintln!("note: {note}");
+            }
+            let years: Vec<String> = written.years.iter().map(u16::to_string).collect();
+            println!(
+                "{} rows for {} ({} organisation(s) blocked by validation) written to {}",
+                written.rows,
+                years.join(", "),
+                written.blocked,
+                written.out.display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(MetricsCommandError::Run(err)) => Ok(report_error(&err)),
+        Err(err) => Err(err.into()),
     }
-    let metrics = run.metrics(&assumptions)?;
-    let rows = metrics_export::rows(&metrics);
-    let extension = match format {
-        Format::Csv => "csv",
-        Format::Json => "json",
-        Format::Parquet => "parquet",
-    };
-    let out = out
-        .unwrap_or_else(|| batch::default_out(run.census()).join(format!("metrics.{extension}")));
-    let mut bytes = metrics_export::encode(&rows, format)?;
-    if bom && format == Format::Csv {
-        bytes = crate::export::with_bom(bytes);
-    }
-    crate::export::write_atomic(&out, &bytes)?;
-    let years: Vec<String> = metrics
-        .history
-        .iter()
-        .map(|m| m.year)
-        .chain([metrics.current.year])
-        .map(|y| y.to_string())
-        .collect();
-    println!(
-        "{} rows for {} ({} organisation(s) blocked by validation) written to {}",
-        rows.len(),
-        years.join(", "),
-        metrics.current.blocked.len(),
-        out.display()
-    );
-    Ok(ExitCode::SUCCESS)
 }
 
-fn run_mdt(
-    la_code: &str,
-    in_treatment: Option<u64>,
-    young_people: Option<u64>,
-    data: &Path,
-    assumptions_file: Option<&Path>,
-) -> anyhow::Result<ExitCode> {
-    let assumptions = batch::assumptions(assumptions_file)?;
-    let run = match pipeline::open(data) {
-        Ok(run) => run,
-        Err(failure) => return Ok(report_unreadable(&failure)),
-    };
-    let metrics = run.metrics(&assumptions)?;
-    let Some(unit) = metrics.current.unit(EntityKind::La, la_code) else {
-        eprintln!(
-            "error: {la_code} is not a local authority in {}; codes look like E08000035",
-            data.display()
-        );
-        return Ok(ExitCode::from(EXIT_UNREADABLE));
-    };
-    let area = unit.area.as_ref().expect("an LA has area figures");
-    let adults = in_treatment.map_or(area.adults_in_treatment, |n| n as f64);
-    let young = young_people.map_or(area.young_people_in_treatment, |n| n as f64);
-    let lines = mdt::calculate(&assumptions, adults, young, |g| unit.group_wte(g));
-    println!(
-        "MDT workforce calculator: {} ({la_code}), census {}",
-        unit.name, metrics.current.year
-    );
-    println!(
-        "Planning for {adults:.0} adults and {young:.0} children and young people in treatment{}",
-        if in_treatment.is_some() || young_people.is_some() {
-            " (what-if)"
-        } else {
-            ""
+fn run_mdt(request: &crate::app::mdt::MdtRequest) -> anyhow::Result<ExitCode> {
+    match crate::app::mdt::calculate(request) {
+        Ok(result) => {
+            print!("{}", result.text());
+            Ok(ExitCode::SUCCESS)
         }
-    );
-    println!("Assumptions: {}\n", assumptions.label);
-    println!(
-        "{:<44}{:>12}{:>12}{:>12}",
-        "Discipline", "Required", "Actual", "Gap"
-    );
-    for line in &lines {
-        println!(
-            "{:<44}{:>12.1}{:>12.1}{:>+12.1}",
-            line.group.label(),
-            line.required_wte,
-            line.actual_wte,
-            line.gap_wte
-        );
+        Err(crate::app::mdt::MdtError::Run(err)) => Ok(report_error(&err)),
+        Err(err) => {
+            eprintln!("error: {err}");
+            Ok(ExitCode::from(EXIT_UNREADABLE))
+        }
     }
-    let required: f64 = lines.iter().map(|l| l.required_wte).sum();
-    let actual: f64 = lines.iter().map(|l| l.actual_wte).sum();
-    println!(
-        "{:<44}{:>12.1}{:>12.1}{:>+12.1}",
-        "All MDT disciplines",
-        required,
-        actual,
-        actual - required
-    );
-    println!("\nActual is the WTE attributed to the LA by providers' service-area shares. A negative gap is a shortfall.");
-    Ok(ExitCode::SUCCESS)
 }
 
 fn parse_issue_date(text: &str) -> anyhow::Result<crate::census::Date> {

@@ -15,7 +15,7 @@ pub mod load;
 pub mod metrics;
 pub mod pipeline;
 pub mod plans;
-pub mod preview;
+
 pub mod publication;
 pub mod reference;
 pub mod render;

@@ -3,3 +3,7 @@
 
 pub mod collection;
 pub mod explain;
+pub mod mdt;
+pub mod metrics;
+pub mod tables;
+pub mod template_data;

@@ -385,19 +385,6 @@ impl BuildRun {
     }
 }
 
-/// `tables`: the publication workbooks for England and each region, without the reports.
-pub fn tables(
-    data: &Path,
-    out: Option<PathBuf>,
-    assumptions_file: Option<&Path>,
-) -> Result<Vec<PathBuf>, RunError> {
-    let assumptions = assumptions(assumptions_file)?;
-    let run = pipeline::open(data).map_err(RunError::Unreadable)?;
-    let metrics = run.metrics(&assumptions)?;
-    let out = out.unwrap_or_else(|| default_out(run.census()));
-    Ok(crate::publication::write_all(&out, run.census(), &metrics)?)
-}
-
 /// `merge-manifests`: joins the shards' manifests and change logs, holding the folder's lock.
 pub fn merge(dir: &Path, wait: bool) -> Result<(usize, usize), RunError> {
     let _lock = lock::acquire(dir, &lock::lock_name(None), wait)?;
