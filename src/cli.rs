@@ -2,12 +2,10 @@
 //! the work. No logic lives here beyond choosing defaults and exit codes.
 
 use crate::batch::{self, BuildRequest, BuildRun, RunError, Selection};
-use crate::census::Census;
 use crate::load::{self, LoadFailure};
 use crate::metrics::export::Format;
 use crate::render::ReportKind;
 use crate::sample::{self, SampleOptions};
-use crate::validate::{self, Summary};
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use std::path::{Path, PathBuf};
@@ -264,7 +262,12 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             previous,
             out,
             bom,
-        } => run_validate(&data, previous.as_deref(), out, bom),
+        } => run_validate(&crate::app::validate::ValidateRequest {
+            data,
+            previous,
+            out,
+            bom,
+        }),
         Command::Build {
             data,
             out,
@@ -460,24 +463,25 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 pub const EXIT_FINDINGS: u8 = 1;
 pub const EXIT_UNREADABLE: u8 = 2;
 
-fn run_validate(
-    data: &Path,
-    previous: Option<&Path>,
-    out: Option<PathBuf>,
-    bom: bool,
-) -> anyhow::Result<ExitCode> {
-    let loaded = match load::load(data) {
-        Ok(loaded) => loaded,
-        Err(failure) => return Ok(report_unreadable(&failure)),
+fn run_validate(request: &crate::app::validate::ValidateRequest) -> anyhow::Result<ExitCode> {
+    use crate::app::validate::ValidateError;
+    let validated = match crate::app::validate::run(request) {
+        Ok(validated) => validated,
+        Err(ValidateError::Unreadable(failure)) => return Ok(report_unreadable(&failure)),
+        Err(err) => return Err(err.into()),
     };
-    let previous = load_previous(data, previous, loaded.census.meta.year);
-    let validation = validate::validate(&loaded, previous.as_ref());
-    let out = out.unwrap_or_else(|| batch::default_out(&loaded.census).join("validation"));
-    validate::write_queries(&out, &loaded.census, &validation, bom)
-        .with_context(|| format!("writing validation queries to {}", out.display()))?;
-    let summary = Summary::of(&validation.findings);
-    print!("{}", summary.render(&loaded.census, &validation.blocked));
-    println!("\nQueries written to {}", out.join("queries.csv").display());
+    for note in &validated.notes {
+        eprintln!("note: {note}");
+    }
+    let summary = &validated.summary;
+    print!(
+        "{}",
+        summary.render(&validated.loaded.census, &validated.validation.blocked)
+    );
+    println!(
+        "\nQueries written to {}",
+        validated.out.join("queries.csv").display()
+    );
     Ok(if summary.errors > 0 {
         ExitCode::from(EXIT_FINDINGS)
     } else {
@@ -494,22 +498,6 @@ fn report_unreadable(failure: &LoadFailure) -> ExitCode {
         eprintln!("  {finding}");
     }
     ExitCode::from(EXIT_UNREADABLE)
-}
-
-/// Last year's census: the folder given, or the sibling named for the previous year. A
-/// previous year that cannot be read only loses the year-on-year checks, with a note.
-pub fn load_previous(data: &Path, given: Option<&Path>, year: u16) -> Option<Census> {
-    let sibling = data.parent().map(|p| p.join((year - 1).to_string()));
-    let path = given
-        .map(Path::to_path_buf)
-        .or(sibling.filter(|p| p.is_dir()))?;
-    match load::load(&path) {
-        Ok(loaded) => Some(loaded.census),
-        Err(failure) => {
-            eprintln!("note: {failure}; year-on-year checks skipped");
-            None
-        }
-    }
 }
 
 fn run_metrics(request: &crate::app::metrics::MetricsRequest) -> anyhow::Result<ExitCode> {

@@ -7,3 +7,4 @@ pub mod mdt;
 pub mod metrics;
 pub mod tables;
 pub mod template_data;
+pub mod validate;
