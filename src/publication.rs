@@ -271,6 +271,12 @@ const fn column(measure: MeasureId, note: Option<usize>) -> MeasureColumn {
 }
 
 impl MeasureColumn {
+    /// (heading, figure name, format), as the per-area tables take their columns.
+    fn spec(&self) -> (String, &'static str, NumberFormat) {
+        let m = self.measure.measure();
+        (self.heading(), m.key, NumberFormat::of(m.quantity))
+    }
+
     fn heading(&self) -> String {
         let m = self.measure.measure();
         match self.note {
@@ -375,10 +381,10 @@ pub fn workbook(
         });
     };
 
-    // A table of one row per area and one column per catalogue measure.
-    let per_area_measures = |columns: &[MeasureColumn]| -> (Vec<String>, Vec<Vec<Cell>>) {
+    // A table of one row per area and one column per (heading, figure name, format).
+    let per_area = |columns: &[(String, &str, NumberFormat)]| -> (Vec<String>, Vec<Vec<Cell>>) {
         let headers = std::iter::once("Area".to_string())
-            .chain(columns.iter().map(MeasureColumn::heading))
+            .chain(columns.iter().map(|c| c.0.clone()))
             .collect();
         let rows = areas
             .iter()
@@ -387,26 +393,7 @@ pub fn workbook(
                     .chain(
                         columns
                             .iter()
-                            .map(|c| figures.measure(*kind, id, c.measure)),
-                    )
-                    .collect()
-            })
-            .collect();
-        (headers, rows)
-    };
-    // A table of one row per area and one column per (metric, heading, format).
-    let per_area = |columns: &[(&str, &str, NumberFormat)]| -> (Vec<String>, Vec<Vec<Cell>>) {
-        let headers = std::iter::once("Area".to_string())
-            .chain(columns.iter().map(|c| c.1.to_string()))
-            .collect();
-        let rows = areas
-            .iter()
-            .map(|(kind, id, name)| {
-                std::iter::once(text(name.clone()))
-                    .chain(
-                        columns
-                            .iter()
-                            .map(|(m, _, f)| figures.cell(*kind, id, m, *f)),
+                            .map(|(_, m, f)| figures.cell(*kind, id, m, *f)),
                     )
                     .collect()
             })
@@ -415,7 +402,8 @@ pub fn workbook(
     };
 
     // Headline figures, by area.
-    let (headers, rows) = per_area_measures(&HEADLINES);
+    let headline_columns: Vec<_> = HEADLINES.iter().map(MeasureColumn::spec).collect();
+    let (headers, rows) = per_area(&headline_columns);
     add(
         format!("Headline workforce figures, {where_} [note 1]"),
         &format!(
@@ -728,6 +716,10 @@ pub fn workbook(
             NumberFormat::Count,
         ),
     ];
+    let teams: Vec<_> = teams
+        .iter()
+        .map(|(m, heading, f)| (heading.to_string(), *m, *f))
+        .collect();
     let (headers, rows) = per_area(&teams);
     add(
         format!("Local authority commissioning teams, {where_}"),

@@ -4,7 +4,7 @@
 //! denominator, a peer-compared figure's place among its (anonymous) peers and last census's
 //! figure. A figure withheld by disclosure control stays withheld unless the analyst asks.
 
-use crate::batch::{self, RunError, Selection};
+use crate::batch::{self, RunError};
 use crate::census::Census;
 use crate::domain::{Dimension, OrgType, NOT_KNOWN};
 use crate::load;
@@ -125,15 +125,7 @@ pub fn explain(request: &ExplainRequest) -> Result<Explanation, ExplainError> {
     let assumptions = batch::assumptions(request.assumptions.as_deref()).map_err(RunError::from)?;
     let run = pipeline::open(&request.data).map_err(RunError::Unreadable)?;
     let metrics = run.metrics(&assumptions).map_err(RunError::from)?;
-    let selection = Selection {
-        only: vec![request.id.clone()],
-        ..Selection::default()
-    };
-    let plan = batch::plan::plan(&metrics, run.census(), &run.validation.blocked, &selection);
-    let plan = plan
-        .reports
-        .into_iter()
-        .next()
+    let plan = batch::plan::one(&metrics, run.census(), &run.validation.blocked, &request.id)
         .ok_or_else(|| RunError::NoReport(request.id.clone()))?;
     let unit = metrics
         .current

@@ -2,7 +2,7 @@
 //! folder, so that the typst CLI renders the same report while a template author edits
 //! (`typst watch`).
 
-use crate::batch::{self, RunError, Selection};
+use crate::batch::{self, RunError};
 use crate::export::write_atomic;
 use crate::pipeline;
 use crate::render::typeset::FONTS;
@@ -57,15 +57,7 @@ pub fn write(request: &PreviewRequest) -> Result<Preview, RunError> {
     let templates = Templates::load(request.templates.as_deref())?;
     let run = pipeline::open(&request.data).map_err(RunError::Unreadable)?;
     let metrics = run.metrics(&assumptions)?;
-    let selection = Selection {
-        only: vec![request.id.clone()],
-        ..Selection::default()
-    };
-    let plan = batch::plan::plan(&metrics, run.census(), &run.validation.blocked, &selection);
-    let plan = plan
-        .reports
-        .into_iter()
-        .next()
+    let plan = batch::plan::one(&metrics, run.census(), &run.validation.blocked, &request.id)
         .ok_or_else(|| RunError::NoReport(request.id.clone()))?;
     let ctx = ReportContext {
         metrics: &metrics,

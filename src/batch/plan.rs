@@ -127,3 +127,21 @@ pub fn plan(
         .collect();
     Plan { reports, blocked }
 }
+
+/// The one report with id `id`, planned as a build would plan it; None when there is no
+/// such report (or its organisation is blocked).
+pub fn one(
+    metrics: &Metrics,
+    census: &Census,
+    blocked: &BTreeSet<String>,
+    id: &str,
+) -> Option<ReportPlan> {
+    let selection = Selection {
+        only: vec![id.to_string()],
+        ..Selection::default()
+    };
+    plan(metrics, census, blocked, &selection)
+        .reports
+        .into_iter()
+        .next()
+}
