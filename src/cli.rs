@@ -123,6 +123,24 @@ pub enum Command {
         /// The editions to write, comma-separated: `pdf`, `html` (default: both).
         #[arg(long = "format", value_enum, value_delimiter = ',')]
         formats: Vec<crate::render::Format>,
+        /// The revisions policy: when a change in comparators alone (peer medians, ranks,
+        /// the region's and England's figures) reissues a report (default: the shipped
+        /// policy; see the README).
+        #[arg(long)]
+        revisions: Option<PathBuf>,
+        /// `policy` (default): reissue a report when its own figures change or a comparator
+        /// changes materially, and record smaller drift. `all`: reissue every report whose
+        /// printed content changed.
+        #[arg(long, default_value = "policy")]
+        reissue: batch::revisions::Reissue,
+        /// Decide what would be reissued and why, print it, and write nothing to the output
+        /// folder.
+        #[arg(long)]
+        dry_run: bool,
+        /// Write every report's decision (reissue, drift, unchanged, new) and its reason to
+        /// this CSV file.
+        #[arg(long)]
+        summary: Option<PathBuf>,
     },
     /// Write one report's template data, charts and the template set to a folder, so that
     /// the typst CLI renders the same report (for editing templates).
@@ -282,6 +300,10 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             timings,
             wait,
             formats,
+            revisions,
+            reissue,
+            dry_run,
+            summary,
         } => {
             let request = BuildRequest {
                 data,
@@ -295,6 +317,10 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 progress: true,
                 wait,
                 formats: crate::render::Formats::of(&formats),
+                revisions,
+                reissue,
+                dry_run,
+                summary,
             };
             run_build(&request, timings.as_deref())
         }
@@ -628,7 +654,7 @@ fn run_history(
             "  version {} issued {}{kept}",
             v.entry.version, v.entry.issued
         );
-        for change in &v.changes {
+        for change in v.changes.iter().filter(|c| c.reissued) {
             if change.is_wording_only() {
                 println!("    wording or layout changed; no figure changed");
             } else {
@@ -637,6 +663,38 @@ fn run_history(
                     change.figure, change.old_value, change.new_value
                 );
             }
+        }
+        let mut drift: Vec<&batch::companion::ChangeRow> =
+            v.changes.iter().filter(|c| !c.reissued).collect();
+        drift.sort_by_key(|c| c.build);
+        let mut build = None;
+        for change in drift {
+            if build != Some(change.build) {
+                build = Some(change.build);
+                println!(
+                    "    build {}: comparators drifted, kept as issued (not reissued):",
+                    change.build
+                );
+            }
+            println!(
+                "      {}: {} as issued, now {}",
+                change.figure, change.old_value, change.new_value
+            );
+        }
+    }
+    let current = batch::Manifest::read(&out.join(batch::manifest::MANIFEST_FILE))?
+        .and_then(|m| m.reports.into_iter().find(|e| e.id == id));
+    if let Some(entry) = current.filter(|e| e.checked_in_build > 0) {
+        if entry.drifted > 0 {
+            println!(
+                "  version {} is kept as issued: last checked in build {}, when {} of its comparator figures differed from the issued version, none materially",
+                entry.version, entry.checked_in_build, entry.drifted
+            );
+        } else {
+            println!(
+                "  version {} is current: last checked in build {}",
+                entry.version, entry.checked_in_build
+            );
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -695,6 +753,77 @@ fn run_plans(command: PlansCommand) -> anyhow::Result<ExitCode> {
     }
 }
 
+/// The reports reissued and why, at most `limit` of them (all with 0).
+fn print_reissues(decisions: &batch::revisions::Decisions, limit: usize) {
+    let mut reissues: Vec<&batch::revisions::Decision> = decisions
+        .all
+        .iter()
+        .filter(|d| d.action.code() == "reissue")
+        .collect();
+    reissues.sort_by(|a, b| (a.kind, &a.id).cmp(&(b.kind, &b.id)));
+    let shown = if limit == 0 { reissues.len() } else { limit };
+    for d in reissues.iter().take(shown) {
+        println!("  reissue {} {} — {}", d.kind.code(), d.id, d.reason());
+    }
+    if reissues.len() > shown {
+        println!(
+            "  … and {} more (every decision: build --summary FILE)",
+            reissues.len() - shown
+        );
+    }
+}
+
+/// What a dry run found: every report that would be reissued and why, those that would
+/// only record drift, and the counts.
+fn print_dry_run(report: &batch::BuildReport) {
+    let summary = &report.summary;
+    println!(
+        "dry run of build {} into {}: nothing was written",
+        summary.build,
+        report.out.display()
+    );
+    if summary.pending_commit {
+        println!(
+            "note: an interrupted build's commit is waiting; the next build finishes it first"
+        );
+    }
+    println!("would do: {}", summary.decisions.line());
+    print_reissues(&summary.decisions, 0);
+    let mut drift: Vec<&batch::revisions::Decision> = summary
+        .decisions
+        .all
+        .iter()
+        .filter(|d| d.action.code() == "drift")
+        .collect();
+    drift.sort_by(|a, b| (a.kind, &a.id).cmp(&(b.kind, &b.id)));
+    for d in drift {
+        println!(
+            "  record drift {} {} — {} comparator figure(s) moved, none materially; e.g. {}",
+            d.kind.code(),
+            d.id,
+            d.changed,
+            d.change.as_ref().map_or(String::new(), |c| format!(
+                "{} {} → {}",
+                c.figure, c.old, c.new
+            ))
+        );
+    }
+    for d in summary
+        .decisions
+        .all
+        .iter()
+        .filter(|d| d.action.code() == "failed")
+    {
+        eprintln!("would fail: {}: {}", d.id, d.detail);
+    }
+    println!(
+        "{} blocked by validation; decided in {:.1} s ({:.1} s in all)",
+        summary.blocked,
+        summary.elapsed.as_secs_f64(),
+        report.wall.as_secs_f64()
+    );
+}
+
 fn run_build(request: &BuildRequest, timings: Option<&Path>) -> anyhow::Result<ExitCode> {
     stop_cleanly_on_signals();
     let run = match batch::run(request) {
@@ -720,6 +849,14 @@ fn run_build(request: &BuildRequest, timings: Option<&Path>) -> anyhow::Result<E
         eprintln!("note: {note}");
     }
     let summary = &report.summary;
+    if summary.dry_run {
+        print_dry_run(&report);
+        return Ok(if summary.failed > 0 {
+            ExitCode::from(EXIT_FINDINGS)
+        } else {
+            ExitCode::SUCCESS
+        });
+    }
     println!(
         "{} report(s) rebuilt ({} reissued with changed content), {} unchanged, {} failed, {} blocked by validation, in {:.1} s with {} worker(s) ({:.1} s in all); manifest at {}",
         summary.built,
@@ -747,6 +884,8 @@ fn run_build(request: &BuildRequest, timings: Option<&Path>) -> anyhow::Result<E
         report.validate_time.as_secs_f64(),
         report.metrics_time.as_secs_f64()
     );
+    println!("revisions policy: {}", summary.decisions.line());
+    print_reissues(&summary.decisions, 20);
     if let Some(first) = report.publication.first() {
         println!(
             "publication tables: {} workbook file(s) in {} ({:.2} s)",

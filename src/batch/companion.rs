@@ -188,12 +188,39 @@ pub struct ChangeRow {
     pub figure: String,
     pub old_value: String,
     pub new_value: String,
+    /// `yes`: the change is in version `version`, issued. `no`: comparator drift that the
+    /// revisions policy found immaterial, recorded while version `version` was kept
+    /// (`old_value` as issued, `new_value` as of build `build`).
+    #[serde(default = "yes", with = "yes_no")]
+    pub reissued: bool,
+    /// The build that recorded the row (0 for rows written before builds were numbered).
+    #[serde(default)]
+    pub build: u32,
+}
+
+fn yes() -> bool {
+    true
+}
+
+mod yes_no {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(value: &bool, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(if *value { "yes" } else { "no" })
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+        match String::deserialize(d)?.as_str() {
+            "no" => Ok(false),
+            _ => Ok(true),
+        }
+    }
 }
 
 /// The `figure` of the one change row a wording-only reissue gets.
 pub const WORDING_ONLY: &str = "(wording or layout changed; no figure changed)";
 
-pub const CHANGES_HEADER: [&str; 9] = [
+pub const CHANGES_HEADER: [&str; 11] = [
     "report_id",
     "kind",
     "version",
@@ -203,6 +230,8 @@ pub const CHANGES_HEADER: [&str; 9] = [
     "figure",
     "old_value",
     "new_value",
+    "reissued",
+    "build",
 ];
 
 impl ChangeRow {
@@ -210,9 +239,44 @@ impl ChangeRow {
         self.table.is_empty() && self.figure == WORDING_ONLY
     }
 
-    /// The change log rows of one issued version.
-    pub fn of_issue(id: &str, kind: ReportKind, issue: &crate::render::Issue) -> Vec<ChangeRow> {
-        ChangeRow::of_version(id, kind, issue.version, &issue.changes, issue.wording_only)
+    /// The change log rows of one issued version, recorded by build `build`.
+    pub fn of_issue(
+        id: &str,
+        kind: ReportKind,
+        issue: &crate::render::Issue,
+        build: u32,
+    ) -> Vec<ChangeRow> {
+        let mut rows =
+            ChangeRow::of_version(id, kind, issue.version, &issue.changes, issue.wording_only);
+        rows.iter_mut().for_each(|r| r.build = build);
+        rows
+    }
+
+    /// The comparator drift build `build` found in kept version `version`: one row per
+    /// figure that differs from the issued version, `reissued = no`.
+    pub fn drift(
+        id: &str,
+        kind: ReportKind,
+        version: u32,
+        build: u32,
+        changes: &[Change],
+    ) -> Vec<ChangeRow> {
+        changes
+            .iter()
+            .map(|c| ChangeRow {
+                report_id: id.to_string(),
+                kind,
+                version,
+                table: c.key.table.clone(),
+                row: c.key.row.clone(),
+                column: c.key.column.clone(),
+                figure: c.figure.clone(),
+                old_value: c.old.clone(),
+                new_value: c.new.clone(),
+                reissued: false,
+                build,
+            })
+            .collect()
     }
 
     /// The change log rows of version `version`: one per changed figure, or one saying
@@ -237,6 +301,8 @@ impl ChangeRow {
             figure,
             old_value: old,
             new_value: new,
+            reissued: true,
+            build: 0,
         };
         if wording_only {
             let empty = FigureKey {
@@ -311,6 +377,8 @@ pub fn write_change_rows(path: &Path, mut rows: Vec<ChangeRow>) -> Result<(), Wr
                 spreadsheet_safe(&r.figure),
                 spreadsheet_safe(&r.old_value),
                 spreadsheet_safe(&r.new_value),
+                if r.reissued { "yes" } else { "no" }.to_string(),
+                r.build.to_string(),
             ]
         })
         .collect();

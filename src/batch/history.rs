@@ -85,11 +85,16 @@ pub fn versions(out: &Path, id: &str) -> Result<Vec<Version>, BatchError> {
 
 /// The change log as the kept versions tell it: for every report and every version after
 /// the first, the figures that differ from the version before (one wording-only row where
-/// none does).
+/// none does). The comparator drift recorded in the change log while a version was kept
+/// (`reissued = no`) has no kept file to be rebuilt from, so its rows are carried over.
 pub fn changes_from_history(out: &Path) -> Result<Vec<ChangeRow>, BatchError> {
     let manifest = Manifest::read(&out.join(MANIFEST_FILE))?
         .unwrap_or_else(|| Manifest::new(0, String::new(), Default::default()));
-    let mut rows = Vec::new();
+    let mut rows: Vec<ChangeRow> = companion::read_change_rows(&out.join(CHANGES_FILE))
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|r| !r.reissued)
+        .collect();
     for entry in &manifest.reports {
         let mut previous: Option<Vec<companion::CompanionRow>> = None;
         for version in 1..=entry.version {
@@ -101,13 +106,15 @@ pub fn changes_from_history(out: &Path) -> Result<Vec<ChangeRow>, BatchError> {
             if let Some(before) = previous.take() {
                 let changes = companion::diff_rows(&before, &now);
                 let wording_only = changes.is_empty();
-                rows.extend(ChangeRow::of_version(
-                    &entry.id,
-                    entry.kind,
-                    version,
-                    &changes,
-                    wording_only,
-                ));
+                // The build that issued the version, from its record.
+                let build = std::fs::read(out.join(&files.record))
+                    .ok()
+                    .and_then(|bytes| serde_json::from_slice::<ManifestEntry>(&bytes).ok())
+                    .map_or(0, |e| e.checked_in_build);
+                let mut issued =
+                    ChangeRow::of_version(&entry.id, entry.kind, version, &changes, wording_only);
+                issued.iter_mut().for_each(|r| r.build = build);
+                rows.extend(issued);
             }
             previous = Some(now);
         }

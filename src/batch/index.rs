@@ -27,6 +27,8 @@ pub enum RunStatus {
     Built,
     /// Up to date: its files were left as they were.
     Unchanged,
+    /// Kept as issued: its comparators drifted within the revisions policy.
+    Kept,
     Failed,
 }
 
@@ -41,6 +43,9 @@ struct Row<'a> {
     error: Option<&'a str>,
     version: u32,
     issued: &'a str,
+    /// Comparator figures that moved since the version was issued (kept under the
+    /// revisions policy).
+    drifted: u32,
     pdf: &'a str,
     html: &'a str,
     data: &'a str,
@@ -82,6 +87,14 @@ struct Failure<'a> {
     error: &'a str,
 }
 
+/// A report the run reissued, and why.
+#[derive(Serialize)]
+struct Reissue {
+    id: String,
+    title: String,
+    reason: String,
+}
+
 #[derive(Serialize)]
 struct Summary<'a> {
     built: usize,
@@ -90,6 +103,11 @@ struct Summary<'a> {
     failed: usize,
     blocked: usize,
     failures: Vec<Failure<'a>>,
+    /// Reports kept as issued with their comparators' drift recorded.
+    kept: usize,
+    /// The revisions policy's decisions in one sentence (empty without a run).
+    revisions: String,
+    reissues: Vec<Reissue>,
 }
 
 /// The index of `manifest`'s reports. `run` says how each report fared in the run writing
@@ -121,6 +139,7 @@ pub fn render(
                 (Status::Blocked, _) => "blocked",
                 (_, Some(RunStatus::Failed)) | (Status::Failed, None) => "failed",
                 (_, Some(RunStatus::Built)) => "built",
+                (_, Some(RunStatus::Kept)) => "kept",
                 (_, Some(RunStatus::Unchanged)) | (Status::Built, None) => "unchanged",
             };
             Row {
@@ -136,6 +155,7 @@ pub fn render(
                     .and_then(|m| m.lines().next()),
                 version: e.version,
                 issued: &e.issued,
+                drifted: e.drifted,
                 pdf: &e.path,
                 html: &e.html_path,
                 data: &e.data_path,
@@ -154,6 +174,25 @@ pub fn render(
                 .iter()
                 .map(|(id, error)| Failure { id, error })
                 .collect(),
+            kept: s.kept,
+            revisions: s.decisions.line(),
+            reissues: {
+                let mut reissues: Vec<&super::revisions::Decision> = s
+                    .decisions
+                    .all
+                    .iter()
+                    .filter(|d| d.action.code() == "reissue")
+                    .collect();
+                reissues.sort_by(|a, b| (a.kind, &a.id).cmp(&(b.kind, &b.id)));
+                reissues
+                    .into_iter()
+                    .map(|d| Reissue {
+                        id: d.id.clone(),
+                        title: d.title.clone(),
+                        reason: d.reason(),
+                    })
+                    .collect()
+            },
         },
         None => {
             let count = |status: &str| rows.iter().filter(|r| r.status == status).count();
@@ -171,6 +210,9 @@ pub fn render(
                         error: r.error.unwrap_or_default(),
                     })
                     .collect(),
+                kept: 0,
+                revisions: String::new(),
+                reissues: Vec::new(),
             }
         }
     };

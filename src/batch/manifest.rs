@@ -47,6 +47,20 @@ pub struct ManifestEntry {
     pub issued: String,
     pub status: Status,
     pub error: Option<String>,
+    /// SHA-256 of the issued version's own content, without its comparators (see
+    /// `revisions.rs`); empty for a version issued before the revisions policy.
+    #[serde(default)]
+    pub own_fingerprint: String,
+    /// SHA-256 of the templates, fonts and program the issued version was made with.
+    #[serde(default)]
+    pub layout_fingerprint: String,
+    /// The build (see [`Manifest::build`]) that last compared the report with the data.
+    #[serde(default)]
+    pub checked_in_build: u32,
+    /// Printed comparator figures that differ from the issued version, which is kept
+    /// because the revisions policy finds no change material; 0 when it is as issued.
+    #[serde(default)]
+    pub drifted: u32,
 }
 
 impl ManifestEntry {
@@ -77,6 +91,10 @@ impl ManifestEntry {
                 issued: String::new(),
                 status: Status::Failed,
                 error: Some(message),
+                own_fingerprint: String::new(),
+                layout_fingerprint: String::new(),
+                checked_in_build: 0,
+                drifted: 0,
             },
         }
     }
@@ -114,6 +132,15 @@ pub struct Manifest {
     /// there is nothing to rebuild.
     #[serde(default)]
     pub input_fingerprint: String,
+    /// The number of the build that wrote this manifest: builds into this folder are
+    /// numbered 1, 2, … by their inputs (a run with the same inputs as the last, such as
+    /// one that completes an interrupted build, is the same build; a dry run is none).
+    #[serde(default)]
+    pub build: u32,
+    /// The inputs of build `build` (see `input_fingerprint`, which is kept only for a
+    /// complete build).
+    #[serde(default)]
+    pub build_inputs: String,
     pub reports: Vec<ManifestEntry>,
 }
 
@@ -130,6 +157,8 @@ impl Manifest {
             census_title: String::new(),
             program_version: env!("CARGO_PKG_VERSION").into(),
             input_fingerprint,
+            build: 0,
+            build_inputs: String::new(),
             reports: entries.into_values().collect(),
         }
     }
@@ -185,10 +214,14 @@ pub fn merge_manifests(dir: &Path) -> Result<(Manifest, usize), BatchError> {
         .collect();
     shard_files.sort();
     let mut year = 0;
+    let mut build = 0;
+    let mut build_inputs = String::new();
     let mut census_title = String::new();
     let mut entries = BTreeMap::new();
     if let Some(manifest) = Manifest::read(&dir.join(MANIFEST_FILE))? {
         year = manifest.year;
+        build = manifest.build;
+        build_inputs = manifest.build_inputs.clone();
         census_title = manifest.census_title.clone();
         entries = manifest.entries();
     }
@@ -198,13 +231,19 @@ pub fn merge_manifests(dir: &Path) -> Result<(Manifest, usize), BatchError> {
             continue;
         };
         year = manifest.year;
+        if manifest.build >= build {
+            build = manifest.build;
+            build_inputs = manifest.build_inputs.clone();
+        }
         if !manifest.census_title.is_empty() {
             census_title = manifest.census_title.clone();
         }
         for entry in manifest.reports {
             // A shard's own reports win over what other shards carried over from before.
+            // Of two with the same version, the one checked by the later build.
             let newer = entries.get(&entry.key()).is_none_or(|e: &ManifestEntry| {
-                e.version < entry.version || e.status != Status::Built
+                (e.version, e.checked_in_build) < (entry.version, entry.checked_in_build)
+                    || e.status != Status::Built
             });
             if newer {
                 entries.insert(entry.key(), entry);
@@ -222,6 +261,8 @@ pub fn merge_manifests(dir: &Path) -> Result<(Manifest, usize), BatchError> {
     companion::write_change_rows(&dir.join(companion::CHANGES_FILE), change_rows)?;
     let mut manifest = Manifest::new(year, String::new(), entries);
     manifest.census_title = census_title;
+    manifest.build = build;
+    manifest.build_inputs = build_inputs;
     Ok((manifest, shard_files.len()))
 }
 
@@ -252,10 +293,14 @@ pub fn sha256_file(path: &Path) -> Option<String> {
         .map(|bytes| crate::render::sha256_hex(&[&bytes]))
 }
 
-/// The rows of `rows` for other reports or versions than `entry`'s, with `entry`'s own.
+/// The rows of `rows` for other reports or versions than `entry`'s, with `entry`'s own
+/// (the drift recorded while an earlier version was kept stays).
 pub fn replace_rows(rows: &mut Vec<ChangeRow>, entry: &ManifestEntry, new: Vec<ChangeRow>) {
     rows.retain(|r| {
-        !(r.report_id == entry.id && r.kind == entry.kind && r.version == entry.version)
+        !(r.reissued
+            && r.report_id == entry.id
+            && r.kind == entry.kind
+            && r.version == entry.version)
     });
     rows.extend(new);
 }

@@ -1,6 +1,8 @@
 //! Stage 6: plan every report of a census year (plan.rs), build them on worker threads
 //! (workers.rs), write each PDF and data companion atomically with the change log
-//! (companion.rs), and record the outcome of each in `manifest.json` (manifest.rs).
+//! (companion.rs), and record the outcome of each in `manifest.json` (manifest.rs). Which
+//! changed reports are reissued, and which keep their issued version with the drift of their
+//! comparators recorded, is the revisions policy's decision (revisions.rs).
 //!
 //! [`run`] is the whole `build` command: load, validate, metrics, then [`build`]; the CLI
 //! only parses its arguments and prints what it returns.
@@ -12,6 +14,7 @@ mod journal;
 pub mod lock;
 pub mod manifest;
 pub mod plan;
+pub mod revisions;
 mod workers;
 
 pub use lock::{BuildLock, LockError};
@@ -50,6 +53,11 @@ pub struct BuildOptions {
     pub input_fingerprint: String,
     /// The editions to write.
     pub formats: Formats,
+    /// When a change that comes only from comparators reissues a report.
+    pub policy: revisions::Policy,
+    pub reissue: revisions::Reissue,
+    /// Decide everything, typeset and write nothing.
+    pub dry_run: bool,
 }
 
 #[derive(Debug, Default, Clone)]
@@ -74,6 +82,17 @@ pub struct BuildSummary {
     /// Why the batch index could not be written (a broken `index.html.j2`); the reports
     /// and the manifest were still written.
     pub index_error: Option<String>,
+    /// Reports kept as issued, their comparators' drift recorded (revisions policy).
+    pub kept: usize,
+    /// What was (or, in a dry run, would be) done with each report, and why.
+    pub decisions: revisions::Decisions,
+    /// The build's number in the folder (the one a dry run would have).
+    pub build: u32,
+    /// A dry run: nothing was written.
+    pub dry_run: bool,
+    /// A dry run found the commit of an interrupted build waiting: the next real build
+    /// finishes it first, and this dry run compared with the reports as they were before it.
+    pub pending_commit: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -86,8 +105,9 @@ pub enum BatchError {
     Previous { path: String, message: String },
 }
 
-/// Builds the planned reports into `options.out`, rebuilding only what changed. The caller
-/// holds the output folder's lock.
+/// Builds the planned reports into `options.out`, rebuilding only what changed and
+/// reissuing what the revisions policy says. The caller holds the output folder's lock
+/// (a dry run, which writes nothing, may hold none).
 pub fn build(
     metrics: &Metrics,
     census: &Census,
@@ -95,11 +115,15 @@ pub fn build(
     blocked: &BTreeSet<String>,
     templates: &Templates,
     options: &BuildOptions,
-    _lock: &BuildLock,
+    _lock: Option<&BuildLock>,
 ) -> Result<BuildSummary, BatchError> {
     let started = Instant::now();
     let shard = options.selection.shard;
-    let recovered = journal::Journal::recover(&options.out, shard)?;
+    let (recovered, pending_commit) = if options.dry_run {
+        (false, journal::Journal::pending(&options.out, shard))
+    } else {
+        (journal::Journal::recover(&options.out, shard)?, false)
+    };
     let ctx = ReportContext {
         metrics,
         census,
@@ -108,11 +132,20 @@ pub fn build(
         logo: templates.set.logo().map(str::to_string),
     };
     let plan = plan::plan(metrics, census, blocked, &options.selection);
-    let previous = read_previous(&options.out, shard)?;
-    remove_stale_temporaries(&options.out);
+    let (previous, last_build, last_inputs) = read_previous(&options.out, shard)?;
+    // Running again on the same inputs (after an interruption or a fault, or for a
+    // selection) continues the same build.
+    let build_number = if last_build > 0 && last_inputs == options.input_fingerprint {
+        last_build
+    } else {
+        last_build + 1
+    };
+    if !options.dry_run {
+        remove_stale_temporaries(&options.out);
+    }
     // The same for every shard: the first writes it, so that shards sharing one folder never
     // write the same file at once.
-    if Shard::is_first(shard) {
+    if Shard::is_first(shard) && !options.dry_run {
         write_atomic(
             &options.out.join(PEERS_FILE),
             &csv_bytes(
@@ -128,14 +161,24 @@ pub fn build(
         shared: templates.fingerprint(),
         published: census.meta.published,
         options,
+        layout: crate::render::sha256_hex(&[templates.fingerprint()]),
+        build: build_number,
     };
     let (outcomes, write_errors) = workers::run(&job, &plan.reports);
 
     let mut summary = BuildSummary {
         recovered,
         interrupted: outcomes.len() < plan.reports.len(),
+        build: build_number,
+        dry_run: options.dry_run,
+        pending_commit,
         ..BuildSummary::default()
     };
+    let titles: BTreeMap<manifest::EntryKey, &crate::render::ReportPlan> = plan
+        .reports
+        .iter()
+        .map(|p| ((p.kind, p.id.clone()), p))
+        .collect();
     let mut links = Vec::new();
     let mut removals = Vec::new();
     let mut statuses = BTreeMap::new();
@@ -143,9 +186,32 @@ pub fn build(
     let mut change_rows: Vec<ChangeRow> = previous.changes.into_values().flatten().collect();
     for outcome in outcomes {
         let entry = match outcome {
+            Outcome::Planned(decision) => {
+                summary.decisions.all.push(decision);
+                continue;
+            }
             Outcome::Unchanged(entry) => {
                 summary.unchanged += 1;
                 statuses.insert(entry.key(), index::RunStatus::Unchanged);
+                if let Some(plan) = titles.get(&entry.key()) {
+                    summary
+                        .decisions
+                        .all
+                        .push(revisions::Decision::of(plan, revisions::Action::Unchanged));
+                }
+                entry
+            }
+            Outcome::Kept {
+                entry,
+                drift,
+                links: restored,
+                decision,
+            } => {
+                summary.kept += 1;
+                links.extend(restored);
+                change_rows.extend(drift);
+                statuses.insert(entry.key(), index::RunStatus::Kept);
+                summary.decisions.all.push(decision);
                 entry
             }
             Outcome::Built {
@@ -155,7 +221,9 @@ pub fn build(
                 removals: withdrawn,
                 reissued,
                 timings,
+                decision,
             } => {
+                summary.decisions.all.push(decision);
                 summary.built += 1;
                 links.extend(files);
                 removals.extend(withdrawn);
@@ -166,6 +234,11 @@ pub fn build(
                 entry
             }
             Outcome::Failed(entry) => {
+                if let Some(plan) = titles.get(&entry.key()) {
+                    let mut decision = revisions::Decision::of(plan, revisions::Action::Failed);
+                    decision.detail = entry.error.clone().unwrap_or_default();
+                    summary.decisions.all.push(decision);
+                }
                 summary.failed += 1;
                 summary
                     .failures
@@ -186,6 +259,11 @@ pub fn build(
         };
         entries.insert(entry.key(), entry);
     }
+    if options.dry_run {
+        summary.blocked = plan.blocked.len();
+        summary.elapsed = started.elapsed();
+        return Ok(summary);
+    }
     // A report that is neither planned nor blocked any more (an organisation that left)
     // keeps its last entry; one now blocked loses its built status above.
     let complete = options.selection.is_everything() && summary.failed == 0 && !summary.interrupted;
@@ -199,6 +277,8 @@ pub fn build(
         entries,
     );
     manifest.census_title = census.meta.title.clone();
+    manifest.build = build_number;
+    manifest.build_inputs = options.input_fingerprint.clone();
     // The index goes with a whole folder's manifest; shards get theirs from merge-manifests.
     let index = if shard.is_none() {
         index::render(
@@ -234,9 +314,12 @@ pub fn build(
     Ok(summary)
 }
 
-/// What a previous build left in the output folder (for a shard, its own files too).
-fn read_previous(out: &Path, shard: Option<Shard>) -> Result<Previous, BatchError> {
+/// What a previous build left in the output folder (for a shard, its own files too), and
+/// the number and inputs of the last build.
+fn read_previous(out: &Path, shard: Option<Shard>) -> Result<(Previous, u32, String), BatchError> {
     let mut entries = BTreeMap::new();
+    let mut build = 0;
+    let mut inputs = String::new();
     let mut names = vec![MANIFEST_FILE.to_string()];
     let mut change_files = vec![CHANGES_FILE.to_string()];
     if let Some(shard) = shard {
@@ -245,6 +328,10 @@ fn read_previous(out: &Path, shard: Option<Shard>) -> Result<Previous, BatchErro
     }
     for name in names {
         if let Some(manifest) = Manifest::read(&out.join(name))? {
+            if manifest.build >= build {
+                build = manifest.build;
+                inputs = manifest.build_inputs.clone();
+            }
             entries.extend(manifest.entries());
         }
     }
@@ -258,7 +345,7 @@ fn read_previous(out: &Path, shard: Option<Shard>) -> Result<Previous, BatchErro
             }
         }
     }
-    Ok(Previous { entries, changes })
+    Ok((Previous { entries, changes }, build, inputs))
 }
 
 /// Temporary files an interrupted build left behind (never a finished output).
@@ -301,10 +388,21 @@ pub struct BuildRequest {
     pub wait: bool,
     /// The editions to write (PDF and HTML by default).
     pub formats: Formats,
+    /// The revisions policy file (default: the shipped one).
+    pub revisions: Option<PathBuf>,
+    pub reissue: revisions::Reissue,
+    /// Decide what would be reissued and why, and write nothing.
+    pub dry_run: bool,
+    /// Where to write the decisions as CSV (any path, also for a dry run).
+    pub summary: Option<PathBuf>,
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
+    #[error(transparent)]
+    Policy(#[from] revisions::PolicyError),
+    #[error("cannot write the summary {path}: {message}")]
+    Summary { path: String, message: String },
     #[error(transparent)]
     Locked(#[from] LockError),
     /// The census folder could not be read at all.
@@ -421,10 +519,22 @@ pub fn run(request: &BuildRequest) -> Result<BuildRun, RunError> {
     let started = Instant::now();
     let assumptions = assumptions(request.assumptions.as_deref())?;
     let templates = Templates::load(request.templates.as_deref())?;
+    let policy = revisions::Policy::load(request.revisions.as_deref())?;
     let assumptions_text = toml::to_string(&assumptions).unwrap_or_default();
+    // The policy decides what a build does with changed reports: a build under another
+    // policy checks every report again.
+    let policy_text = format!(
+        "{}{:?}",
+        toml::to_string(&policy).unwrap_or_default(),
+        request.reissue
+    );
     let input_fingerprint = pipeline::input_fingerprint(
         &request.data,
-        &[templates.fingerprint(), assumptions_text.as_bytes()],
+        &[
+            templates.fingerprint(),
+            assumptions_text.as_bytes(),
+            policy_text.as_bytes(),
+        ],
     );
     let planned = request.out.clone().or_else(|| {
         crate::load::census_year(&request.data).map(|y| PathBuf::from("out").join(y.to_string()))
@@ -439,7 +549,14 @@ pub fn run(request: &BuildRequest) -> Result<BuildRun, RunError> {
         ),
     };
     let shard = request.selection.shard;
-    let lock = lock::acquire(&out, &lock::lock_name(shard), request.wait)?;
+    let lock_name = lock::lock_name(shard);
+    // A dry run writes nothing: it waits for (or stops at) a build in progress by taking the
+    // lock while it computes, where a build has left a lock file, and creates none.
+    let lock = if !request.dry_run || out.join(&lock_name).exists() {
+        Some(lock::acquire(&out, &lock_name, request.wait)?)
+    } else {
+        None
+    };
     let may_skip = !request.force && shard.is_none() && !journal::Journal::pending(&out, shard);
     if may_skip {
         if let Some(reports) = up_to_date(&out, &input_fingerprint, request.formats) {
@@ -466,6 +583,9 @@ pub fn run(request: &BuildRequest) -> Result<BuildRun, RunError> {
         issue_date: request.issue_date,
         input_fingerprint,
         formats: request.formats,
+        policy,
+        reissue: request.reissue,
+        dry_run: request.dry_run,
     };
     let summary = build(
         &metrics,
@@ -474,8 +594,15 @@ pub fn run(request: &BuildRequest) -> Result<BuildRun, RunError> {
         &run.validation.blocked,
         &templates,
         &options,
-        &lock,
+        lock.as_ref(),
     )?;
+    drop(lock);
+    if let Some(path) = &request.summary {
+        write_atomic(path, &summary.decisions.csv()).map_err(|e| RunError::Summary {
+            path: path.display().to_string(),
+            message: e.to_string(),
+        })?;
+    }
     // The publication tables go with the national report.
     let clock = Instant::now();
     let national = request.selection.wants(&crate::render::ReportPlan::new(
@@ -483,11 +610,12 @@ pub fn run(request: &BuildRequest) -> Result<BuildRun, RunError> {
         "england",
         "England",
     ));
-    let publication = if national && Shard::is_first(shard) && !summary.interrupted {
-        crate::publication::write_all(&out, run.census(), &metrics)?
-    } else {
-        Vec::new()
-    };
+    let publication =
+        if national && Shard::is_first(shard) && !summary.interrupted && !request.dry_run {
+            crate::publication::write_all(&out, run.census(), &metrics)?
+        } else {
+            Vec::new()
+        };
     let publication_time = clock.elapsed();
     Ok(BuildRun::Built(Box::new(BuildReport {
         out,

@@ -6,6 +6,7 @@
 use super::companion::{self, ChangeRow};
 use super::history;
 use super::manifest::{sha256_file, EntryKey, ManifestEntry, Status};
+use super::revisions::{self, Action, Decision, Why};
 use super::BuildOptions;
 use crate::census::Date;
 use crate::export::{write_checked_later, WriteError};
@@ -45,6 +46,17 @@ pub struct Previous {
 
 pub enum Outcome {
     Unchanged(ManifestEntry),
+    /// Kept as issued under the revisions policy: its comparators drifted immaterially.
+    Kept {
+        entry: ManifestEntry,
+        /// The drifted figures not yet recorded in the change log as they are now.
+        drift: Vec<ChangeRow>,
+        /// (kept version, live file) to restore when a live file was lost.
+        links: Vec<(PathBuf, PathBuf)>,
+        decision: Decision,
+    },
+    /// A dry run's decision: nothing was typeset or written.
+    Planned(Decision),
     Built {
         entry: ManifestEntry,
         changes: Vec<ChangeRow>,
@@ -55,6 +67,7 @@ pub enum Outcome {
         removals: Vec<PathBuf>,
         reissued: bool,
         timings: StageTimings,
+        decision: Decision,
     },
     Failed(ManifestEntry),
 }
@@ -68,6 +81,10 @@ pub struct Job<'a> {
     pub shared: &'a [u8],
     pub published: Date,
     pub options: &'a BuildOptions,
+    /// SHA-256 (hex) of `shared`: a manifest entry's `layout_fingerprint`.
+    pub layout: String,
+    /// This build's number (see [`super::Manifest::build`]).
+    pub build: u32,
 }
 
 /// Builds `plans` on `options.jobs` workers; returns each report's outcome and the first
@@ -169,42 +186,73 @@ fn build_one(
     let same_fingerprint = built_before.is_some_and(|b| b.fingerprint == prepared.fingerprint);
     let intact = built_before.is_some_and(|b| b.intact(&options.out, options.formats));
     if same_fingerprint && intact && !options.force {
+        if options.dry_run {
+            return Ok(Outcome::Planned(Decision::of(plan, Action::Unchanged)));
+        }
         let entry = built_before.cloned().expect("checked above");
         return Ok(Outcome::Unchanged(ManifestEntry {
             status: Status::Built,
             error: None,
             region: plan.region.clone(),
+            checked_in_build: job.build,
+            drifted: 0,
             ..entry
         }));
     }
+    let mut decision = Decision::of(plan, Action::New);
     let issue = match built_before {
         // Same content, but the PDF is missing, altered or forced: the same version again.
         Some(b) if same_fingerprint => {
+            decision.action = Action::Unchanged;
             let rows = job
                 .previous
                 .changes
                 .get(&((plan.kind, plan.id.clone()), b.version));
-            let rows = rows.map(Vec::as_slice).unwrap_or_default();
+            let rows: Vec<&ChangeRow> = rows
+                .map(|rows| rows.iter().filter(|r| r.reissued).collect())
+                .unwrap_or_default();
             Issue {
                 version: b.version,
                 date: Date::parse(&b.issued).unwrap_or(job.published),
-                wording_only: rows.iter().any(ChangeRow::is_wording_only),
+                wording_only: rows.iter().any(|r| r.is_wording_only()),
                 changes: rows
                     .iter()
                     .filter(|r| !r.is_wording_only())
-                    .map(ChangeRow::change)
+                    .map(|r| r.change())
                     .collect::<Vec<Change>>(),
             }
         }
-        // New content: figures changed, or only the templates did.
+        // New content: its own figures, its comparators or only the templates changed.
         Some(b) => {
-            // Against the previous version as kept (the live companion of a folder built
+            // Against the issued version as kept (the live companion of a folder built
             // before history was kept).
             let kept = history::version_files(plan.kind, &plan.id, b.version).companion;
             let previous = Some(options.out.join(kept))
                 .filter(|p| companion::has_content(p))
                 .unwrap_or(data_path.clone());
             let changes = companion::diff(&previous, &prepared.rendered);
+            let verdict = revisions::judge(
+                b,
+                &prepared.own_fingerprint,
+                &job.layout,
+                &changes,
+                &revisions::comparator_keys(&prepared.rendered),
+                &options.policy,
+                options.reissue,
+            );
+            decision.action = verdict.action;
+            decision.change = verdict.change;
+            decision.detail = verdict.detail;
+            decision.changed = changes.len();
+            if decision.action == Action::Drift {
+                match restorable(b, plan, options) {
+                    Some(_) if options.dry_run => return Ok(Outcome::Planned(decision)),
+                    Some(links) => {
+                        return Ok(keep_as_issued(job, plan, b, &changes, links, decision))
+                    }
+                    None => decision.action = Action::Reissue(Why::Lost),
+                }
+            }
             Issue {
                 version: b.version + 1,
                 date: options.issue_date.unwrap_or(job.published),
@@ -219,8 +267,12 @@ fn build_one(
             wording_only: false,
         },
     };
+    if options.dry_run {
+        return Ok(Outcome::Planned(decision));
+    }
     let reissued = built_before.is_some() && !same_fingerprint;
     let fingerprint = prepared.fingerprint.clone();
+    let own_fingerprint = prepared.own_fingerprint.clone();
     let report = render::finish(job.typesetter, plan, prepared, &issue, options.formats)
         .map_err(|e| OneError::Render(e.to_string()))?;
     let write_started = std::time::Instant::now();
@@ -270,6 +322,10 @@ fn build_one(
         issued: issue.date.to_string(),
         status: Status::Built,
         error: None,
+        own_fingerprint,
+        layout_fingerprint: job.layout.clone(),
+        checked_in_build: job.build,
+        drifted: 0,
     };
     // The new version is written where versions are kept; the live files are pointed at it
     // when the build commits (see journal.rs), so nothing live changes before then.
@@ -299,13 +355,86 @@ fn build_one(
     let mut timings = report.timings;
     timings.write = write_started.elapsed();
     Ok(Outcome::Built {
-        changes: ChangeRow::of_issue(&plan.id, plan.kind, &issue),
+        changes: ChangeRow::of_issue(&plan.id, plan.kind, &issue, job.build),
         links,
         removals,
         entry,
         reissued,
         timings,
+        decision,
     })
+}
+
+/// The links that put a kept version's files back in place when a live file is missing or
+/// altered (none when all are intact); None when a kept file is lost too, so the report
+/// cannot stay as issued.
+fn restorable(
+    issued: &ManifestEntry,
+    plan: &ReportPlan,
+    options: &super::BuildOptions,
+) -> Option<Vec<(PathBuf, PathBuf)>> {
+    if issued.intact(&options.out, options.formats) {
+        return Some(Vec::new());
+    }
+    let kept = history::version_files(plan.kind, &plan.id, issued.version);
+    let same = |path: &PathBuf, sha256: &str| {
+        !sha256.is_empty() && sha256_file(&options.out.join(path)).as_deref() == Some(sha256)
+    };
+    let mut links = Vec::new();
+    if options.formats.pdf {
+        same(&kept.pdf, &issued.sha256).then_some(())?;
+        links.push((kept.pdf, plan.path.clone()));
+    }
+    if options.formats.html {
+        same(&kept.html, &issued.html_sha256).then_some(())?;
+        links.push((kept.html, plan.html_path.clone()));
+    }
+    companion::has_content(&options.out.join(&kept.companion)).then_some(())?;
+    links.push((kept.companion, plan.data_path.clone()));
+    Some(links)
+}
+
+/// A report kept as issued: its entry records the build that checked it and how many of its
+/// comparators drifted; the change log gets each drifted figure whose value is new since
+/// the last row recorded for it.
+fn keep_as_issued(
+    job: &Job,
+    plan: &ReportPlan,
+    issued: &ManifestEntry,
+    changes: &[Change],
+    links: Vec<(PathBuf, PathBuf)>,
+    decision: Decision,
+) -> Outcome {
+    let recorded = job
+        .previous
+        .changes
+        .get(&((plan.kind, plan.id.clone()), issued.version))
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    let fresh: Vec<Change> = changes
+        .iter()
+        .filter(|c| {
+            let last = recorded
+                .iter()
+                .filter(|r| !r.reissued && r.change().key == c.key)
+                .max_by_key(|r| r.build);
+            last.is_none_or(|r| r.new_value != c.new)
+        })
+        .cloned()
+        .collect();
+    Outcome::Kept {
+        entry: ManifestEntry {
+            status: Status::Built,
+            error: None,
+            region: plan.region.clone(),
+            checked_in_build: job.build,
+            drifted: changes.len() as u32,
+            ..issued.clone()
+        },
+        drift: ChangeRow::drift(&plan.id, plan.kind, issued.version, job.build, &fresh),
+        links,
+        decision,
+    }
 }
 
 /// A relative path with `/` separators, as the manifest records it.

@@ -206,10 +206,13 @@ impl StageTimings {
 pub struct Prepared {
     pub rendered: Rendered,
     /// SHA-256 (hex) of the report's template data and the shared inputs (templates, fonts,
-    /// program version). The charts' anonymous peer bars are left out: a report is reissued
-    /// when a figure it prints changes (its own values, ranks, quartiles, printed medians),
-    /// not when another participant's anonymous bar moves.
+    /// program version). The charts' anonymous peer bars are left out: another participant's
+    /// anonymous bar moving changes no report. Whether a changed report is reissued is the
+    /// revisions policy's decision (`batch::revisions`).
     pub fingerprint: String,
+    /// SHA-256 (hex) of the report's own content ([`model::ReportModel::own_content`]):
+    /// unchanged when only its comparators moved.
+    pub own_fingerprint: String,
     pub document_time: std::time::Duration,
 }
 
@@ -278,9 +281,11 @@ pub fn prepare(
     let started = std::time::Instant::now();
     let rendered = model::build(ctx, plan)?;
     let fingerprint = sha256_hex(&[shared, &serde_json::to_vec(&rendered.model)?]);
+    let own_fingerprint = sha256_hex(&[&serde_json::to_vec(&rendered.model.own_content())?]);
     Ok(Prepared {
         rendered,
         fingerprint,
+        own_fingerprint,
         document_time: started.elapsed(),
     })
 }

@@ -192,6 +192,11 @@ pub struct Column {
     pub key: String,
     pub label: String,
     pub numeric: bool,
+    /// Figures of someone else (peer medians and ranks, the region's and England's
+    /// values) printed for comparison: their drift alone need not reissue the report (see
+    /// `batch::revisions`).
+    #[serde(skip)]
+    pub comparator: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -207,6 +212,10 @@ pub struct Row {
     /// A total of the rows above it (printed in bold).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub total: bool,
+    /// Every figure of the row is a comparator (a peer distribution's quartiles, another
+    /// region's rates).
+    #[serde(skip)]
+    pub comparator: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -232,6 +241,7 @@ impl Table {
                     key: key.to_string(),
                     label: label.to_string(),
                     numeric: i > 0,
+                    comparator: false,
                 })
                 .collect(),
             rows: Vec::new(),
@@ -254,7 +264,27 @@ impl Table {
             cells,
             group: None,
             total: false,
+            comparator: false,
         });
+    }
+
+    /// Marks the columns with these keys as comparators.
+    pub fn comparator_columns(mut self, keys: &[&str]) -> Table {
+        for c in &mut self.columns {
+            if keys.contains(&c.key.as_str()) {
+                c.comparator = true;
+            }
+        }
+        self
+    }
+
+    /// Marks the rows with these keys as comparators.
+    pub fn comparator_rows(&mut self, keys: &[&str]) {
+        for r in &mut self.rows {
+            if keys.contains(&r.key.as_str()) {
+                r.comparator = true;
+            }
+        }
     }
 }
 
@@ -340,6 +370,49 @@ pub struct ChangeLine {
 pub struct Rendered {
     pub model: ReportModel,
     pub svgs: Vec<(String, String)>,
+}
+
+impl ReportModel {
+    /// The report's own content: everything it shows except what comes from its
+    /// comparators — peer positions, comparator cells and series, the sentences that
+    /// compare it with others (key messages, chart descriptions, how many returns a
+    /// participant's comparisons rest on) and organisations left out elsewhere. Its
+    /// fingerprint changes when the report's own figures, its disclosure-controlled cells,
+    /// its validation queries or anything it says about itself change, and not when only
+    /// others' figures moved (SPEC §7, revisions).
+    pub fn own_content(&self) -> ReportModel {
+        let mut own = self.clone();
+        own.key_messages.clear();
+        own.changes = None;
+        for figure in own.figures.values_mut() {
+            figure.peers = None;
+        }
+        fn blank(table: &mut Table) {
+            for row in &mut table.rows {
+                for (cell, column) in row.cells.iter_mut().zip(&table.columns) {
+                    if row.comparator || column.comparator {
+                        cell.clear();
+                    }
+                }
+            }
+        }
+        own.tables.values_mut().for_each(blank);
+        for chart in own.charts.values_mut() {
+            chart.alt.clear();
+            blank(&mut chart.table);
+        }
+        if matches!(
+            own.meta.kind,
+            ReportKind::Provider | ReportKind::Lero | ReportKind::La
+        ) {
+            own.meta.blocked_count = 0;
+            own.figures.remove("blocked_organisations");
+        }
+        if matches!(own.meta.kind, ReportKind::Provider | ReportKind::Lero) {
+            own.participation.summary.clear();
+        }
+        own
+    }
 }
 
 impl Rendered {
@@ -525,7 +598,8 @@ fn figures_table(b: &mut Builder) {
             ("rank", "Rank (1 = highest)"),
             ("previous", "Last census"),
         ],
-    );
+    )
+    .comparator_columns(&["peer_median", "rank"]);
     for (key, f) in &b.model.figures {
         table.row(
             key.clone(),
@@ -541,6 +615,11 @@ fn figures_table(b: &mut Builder) {
                     .map_or("–".into(), |p| p.display.clone()),
             ],
         );
+    }
+    // Organisations left out elsewhere are context for a participant's or an LA's report;
+    // for a region and England, they are missing from the report's own figures.
+    if !matches!(b.unit.kind, EntityKind::Region | EntityKind::England) {
+        table.comparator_rows(&["blocked_organisations"]);
     }
     b.table(table);
 }

@@ -19,6 +19,7 @@ mod plans;
 mod properties;
 mod publication;
 mod regenerate;
+mod revisions;
 mod sample;
 mod templates;
 mod validate_rules;

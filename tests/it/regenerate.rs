@@ -1,5 +1,6 @@
-//! Rebuilding after validation fixes: exactly the reports whose printed figures changed are
-//! reissued with a new version and a change log; the rest are left untouched.
+//! Rebuilding after validation fixes: the reports whose own figures changed are reissued
+//! with a new version and a change log; the rest are left untouched (the revisions policy's
+//! comparator drift is tested in revisions.rs).
 
 use crate::common;
 
@@ -112,9 +113,9 @@ fn fixing_one_provider_reissues_exactly_the_reports_that_show_it() {
         assert_eq!(m[id]["version"], 2, "{id}");
         assert_eq!(m[id]["issued"], "2025-01-15");
     }
-    // The rule: a report is reissued when a figure it prints changes (its own values, ranks,
-    // quartiles, printed medians). Reports that print nothing that moved keep their bytes
-    // and their modification time.
+    // A report is reissued when its own figures change, or a comparator it prints (a rank,
+    // a quartile, a peer median) changes materially (tests/it/revisions.rs). Reports that
+    // print nothing that moved keep their bytes and their modification time.
     assert!(rebuilt.len() < after.len(), "not everything: {rebuilt:?}");
     let id = "L01";
     assert!(!rebuilt.contains(&&id.to_string()), "{id} was rebuilt");
@@ -148,7 +149,7 @@ fn fixing_one_provider_reissues_exactly_the_reports_that_show_it() {
     assert!(
         changes.lines().any(
             |l| l.starts_with("P03,provider,2,workforce_size,headcount,value,")
-                && l.ends_with(",22,25")
+                && l.ends_with(",22,25,yes,2")
         ),
         "{changes}"
     );

@@ -36,7 +36,8 @@ pub(super) fn area(b: &mut Builder) -> Result<(), RenderError> {
     if !national {
         columns.push(("england", "England"));
     }
-    let mut table = Table::new("headlines", "Headline figures", &columns);
+    let mut table =
+        Table::new("headlines", "Headline figures", &columns).comparator_columns(&["england"]);
     let figures = [
         MeasureId::Headcount,
         MeasureId::Wte,
@@ -270,6 +271,7 @@ pub(super) fn area(b: &mut Builder) -> Result<(), RenderError> {
                 ],
                 group: Some(capitalised(peers_label(*kind))),
                 total: false,
+                comparator: false,
             });
         }
         b.table(table);

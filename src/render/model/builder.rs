@@ -6,6 +6,8 @@ use super::*;
 pub(super) struct Series {
     pub(super) name: String,
     pub(super) values: Vec<Option<f64>>,
+    /// Someone else's values (the region's, England's) drawn for comparison.
+    pub(super) comparator: bool,
 }
 
 impl Series {
@@ -13,6 +15,15 @@ impl Series {
         Series {
             name: name.into(),
             values,
+            comparator: false,
+        }
+    }
+
+    /// A comparator's series (see [`Column::comparator`]).
+    pub(super) fn comparator(name: impl Into<String>, values: Vec<Option<f64>>) -> Series {
+        Series {
+            comparator: true,
+            ..Series::new(name, values)
         }
     }
 }
@@ -213,6 +224,8 @@ impl<'a> Builder<'a> {
         ] {
             table.row(key, vec![label.into(), format(value)]);
         }
+        // Where the unit stands and the peers' distribution move with every peer.
+        table.comparator_rows(&["rank", "min", "q1", "median", "q3", "max"]);
         self.chart(id, svg, alt, caption, table);
         Ok(())
     }
@@ -248,6 +261,7 @@ impl<'a> Builder<'a> {
                 .map(|(i, s)| (format!("series_{}", i + 1), s.name.clone())),
         );
         let mut table = table_with(&columns);
+        mark_comparator_series(&mut table, &series);
         for (i, category) in categories.iter().enumerate() {
             let mut cells = vec![category.label.clone()];
             cells.extend(
@@ -305,6 +319,7 @@ impl<'a> Builder<'a> {
                 .map(|(i, s)| (format!("series_{}", i + 1), s.name.clone())),
         );
         let mut table = table_with(&columns);
+        mark_comparator_series(&mut table, &series);
         for (i, year) in years.iter().enumerate() {
             let mut cells = vec![year.to_string()];
             cells.extend(
@@ -363,6 +378,10 @@ impl<'a> Builder<'a> {
                 .map(|(i, n)| (format!("series_{}", i + 1), n.clone())),
         );
         let mut table = table_with(&columns);
+        // The region's and England's rows after the unit's own.
+        for column in table.columns.iter_mut().skip(2) {
+            column.comparator = true;
+        }
         for (k, group) in groups.iter().enumerate() {
             let mut cells = vec![group.label().to_string()];
             cells.extend(shares.iter().map(|s| fmt_pct(s[k])));
@@ -431,7 +450,8 @@ impl<'a> Builder<'a> {
                 ("peer_median", "Peer median"),
                 ("rank", "Rank"),
             ],
-        );
+        )
+        .comparator_columns(&["peer_median", "rank"]);
         for metric in metrics {
             let figure = self.model.figures.get(metric.code());
             let (display, median, rank) = match figure {
@@ -470,7 +490,7 @@ impl<'a> Builder<'a> {
                 self.own_name(),
                 groups.iter().map(|g| share(unit, *g)).collect(),
             ),
-            Series::new(
+            Series::comparator(
                 "England",
                 groups.iter().map(|g| share(england, *g)).collect(),
             ),
@@ -576,6 +596,13 @@ pub fn format_of(metric: Metric) -> Format {
 pub(super) fn col(id: MeasureId) -> (&'static str, &'static str) {
     let m = id.measure();
     (m.key, m.short)
+}
+
+/// The series columns (`series_<n>`, after the category column) of comparator series.
+fn mark_comparator_series(table: &mut Table, series: &[Series]) {
+    for (column, s) in table.columns.iter_mut().skip(1).zip(series) {
+        column.comparator = s.comparator;
+    }
 }
 
 pub(super) fn table_with(columns: &[(String, String)]) -> Table {

@@ -188,6 +188,7 @@ fn grouped(table: &mut Table, key: String, group: &str, cells: Vec<String>) {
         cells,
         group: Some(group.to_string()),
         total: false,
+        comparator: false,
     });
 }
 
@@ -298,6 +299,9 @@ fn rates_by_role_group(b: &mut Builder) -> Result<(), RenderError> {
                 table.row(group.code(), cells);
             } else {
                 grouped(&mut table, key, &area.name, cells);
+                if let Some(row) = table.rows.last_mut() {
+                    row.comparator = area.id != unit.id;
+                }
             }
         }
     }
@@ -306,13 +310,15 @@ fn rates_by_role_group(b: &mut Builder) -> Result<(), RenderError> {
     let series = areas
         .iter()
         .map(|a| {
-            Series::new(
-                a.name.clone(),
-                RoleGroup::ALL
-                    .iter()
-                    .map(|g| a.group_totals(*g).vacancy_rate())
-                    .collect(),
-            )
+            let values = RoleGroup::ALL
+                .iter()
+                .map(|g| a.group_totals(*g).vacancy_rate())
+                .collect();
+            if a.id == unit.id {
+                Series::new(a.name.clone(), values)
+            } else {
+                Series::comparator(a.name.clone(), values)
+            }
         })
         .collect();
     b.bars_chart(
@@ -759,6 +765,10 @@ fn regional_comparison(b: &mut Builder) -> Result<(), RenderError> {
                 h.display(h.value(area))
             }));
             table.row(area.id.clone(), cells);
+            if let Some(row) = table.rows.last_mut() {
+                // A region's report: the other regions and England, for comparison.
+                row.comparator = b.unit.kind != EntityKind::England && area.id != b.unit.id;
+            }
         }
         b.table(table);
     }
@@ -781,7 +791,16 @@ fn regional_comparison(b: &mut Builder) -> Result<(), RenderError> {
         categories,
         series,
         fmt_pct,
-    )
+    )?;
+    if b.unit.kind != EntityKind::England {
+        let own = b.unit.id.clone();
+        if let Some(chart) = b.model.charts.get_mut("regional_rates") {
+            for row in &mut chart.table.rows {
+                row.comparator = row.key != own;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Every headline figure in every census year present, with the LA boundary notes.

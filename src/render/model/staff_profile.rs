@@ -38,7 +38,7 @@ pub(super) fn diversity_content(b: &mut Builder) -> Result<(), RenderError> {
         )];
         for (name, v) in &comparators {
             let other = v.dimensions.iter().find(|d| d.dimension == *dimension);
-            series.push(Series::new(
+            series.push(Series::comparator(
                 name.clone(),
                 cells
                     .iter()
