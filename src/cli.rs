@@ -1,12 +1,13 @@
 //! The command line: parses arguments and hands each command to the library stage that does
 //! the work. No logic lives here beyond choosing defaults and exit codes.
 
-use crate::batch::{self, BuildRequest, BuildRun, RunError, Selection};
-use crate::load::{self, LoadFailure};
+use crate::app::build::{BuildRequest, BuildRun};
+use crate::app::RunError;
+use crate::batch::{self, Selection};
+use crate::load::LoadFailure;
 use crate::metrics::export::Format;
 use crate::render::ReportKind;
 use crate::sample::{self, SampleOptions};
-use anyhow::Context;
 use clap::{Parser, Subcommand};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -357,7 +358,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
         }
         Command::MergeManifests { out, wait } => {
-            let (shards, reports) = match batch::merge(&out, wait) {
+            let (shards, reports) = match crate::app::merge::merge(&out, wait) {
                 Ok(counts) => counts,
                 Err(err) => return Ok(report_error(&err)),
             };
@@ -609,94 +610,26 @@ fn run_history(
     data: &Path,
     rebuild_changes: bool,
 ) -> anyhow::Result<ExitCode> {
-    let out = match out {
-        Some(out) => out,
-        None => match load::census_year(data) {
-            Some(year) => PathBuf::from("out").join(year.to_string()),
-            None => anyhow::bail!(
-                "give the output folder with --out (no census year in {})",
-                data.display()
-            ),
-        },
+    let Some(out) = crate::app::history::output_folder(out, data) else {
+        anyhow::bail!(
+            "give the output folder with --out (no census year in {})",
+            data.display()
+        );
     };
     if rebuild_changes {
-        let rows = batch::history::changes_from_history(&out)?;
-        let path = out.join(batch::companion::CHANGES_FILE);
-        let count = rows.len();
-        batch::companion::write_change_rows(&path, rows)?;
+        let (path, count) = crate::app::history::rebuild_changes(&out)?;
         println!(
             "rebuilt {} from the kept versions: {count} row(s)",
             path.display()
         );
         return Ok(ExitCode::SUCCESS);
     }
-    let versions = batch::history::versions(&out, id)?;
-    if versions.is_empty() {
+    let history = crate::app::history::history(&out, id)?;
+    if history.versions.is_empty() {
         eprintln!("error: no report '{id}' in {}", out.display());
         return Ok(ExitCode::from(EXIT_UNREADABLE));
     }
-    let last = &versions[versions.len() - 1].entry;
-    println!(
-        "{} ({}, {}): {} version(s)",
-        last.title,
-        last.kind.code(),
-        last.id,
-        versions.len()
-    );
-    for v in &versions {
-        let kept = out.join(&v.files.pdf);
-        let kept = if kept.exists() {
-            format!(" — {}", kept.display())
-        } else {
-            String::new()
-        };
-        println!(
-            "  version {} issued {}{kept}",
-            v.entry.version, v.entry.issued
-        );
-        for change in v.changes.iter().filter(|c| c.reissued) {
-            if change.is_wording_only() {
-                println!("    wording or layout changed; no figure changed");
-            } else {
-                println!(
-                    "    {}: {} → {}",
-                    change.figure, change.old_value, change.new_value
-                );
-            }
-        }
-        let mut drift: Vec<&batch::companion::ChangeRow> =
-            v.changes.iter().filter(|c| !c.reissued).collect();
-        drift.sort_by_key(|c| c.build);
-        let mut build = None;
-        for change in drift {
-            if build != Some(change.build) {
-                build = Some(change.build);
-                println!(
-                    "    build {}: comparators drifted, kept as issued (not reissued):",
-                    change.build
-                );
-            }
-            println!(
-                "      {}: {} as issued, now {}",
-                change.figure, change.old_value, change.new_value
-            );
-        }
-    }
-    let current = batch::Manifest::read(&out.join(batch::manifest::MANIFEST_FILE))?
-        .and_then(|m| m.reports.into_iter().find(|e| e.id == id));
-    if let Some(entry) = current.filter(|e| e.checked_in_build > 0) {
-        if entry.drifted > 0 {
-            println!(
-                "  version {} is kept as issued: last checked in build {}, when {} of its comparator figures differed from the issued version, none materially",
-                entry.version, entry.checked_in_build, entry.drifted
-            );
-        } else {
-            println!(
-                "  version {} is current: last checked in build {}",
-                entry.version, entry.checked_in_build
-            );
-        }
-    }
+    print!("{}", history.text());
     Ok(ExitCode::SUCCESS)
 }
 
@@ -707,126 +640,33 @@ fn run_plans(command: PlansCommand) -> anyhow::Result<ExitCode> {
                 Some(d) => parse_issue_date(&d)?,
                 None => crate::census::Date::today(),
             };
-            let bytes = crate::plans::template_workbook(None, None, date)
-                .context("writing the planning template")?;
-            crate::export::write_atomic(&out, &bytes)?;
+            crate::app::plans::template(&out, date)?;
             println!(
                 "wrote the blank expansion planning workbook to {}",
                 out.display()
             );
             Ok(ExitCode::SUCCESS)
         }
-        PlansCommand::Check { data } => {
-            let loaded = match load::load(&data) {
-                Ok(loaded) => loaded,
-                Err(failure) => {
-                    eprintln!("{failure}");
-                    return Ok(ExitCode::from(EXIT_UNREADABLE));
-                }
-            };
-            let findings: Vec<_> = loaded
-                .findings
-                .iter()
-                .filter(|f| crate::plans::is_plan_finding(f))
-                .collect();
-            for finding in &findings {
-                println!("{finding}");
+        PlansCommand::Check { data } => match crate::app::plans::check(&data) {
+            Ok(check) => {
+                print!("{}", check.text());
+                Ok(if check.errors > 0 {
+                    ExitCode::from(EXIT_FINDINGS)
+                } else {
+                    ExitCode::SUCCESS
+                })
             }
-            let errors = findings
-                .iter()
-                .filter(|f| f.severity == crate::finding::Severity::Error)
-                .count();
-            let (read, time) = loaded.workbooks;
-            println!(
-                "{read} workbook(s) read in {:.2} s: {} planned post figures, {} continuity of care figures; {errors} error(s), {} warning(s)",
-                time.as_secs_f64(),
-                loaded.census.planned_posts.len(),
-                loaded.census.planned_continuity.len(),
-                findings.len() - errors
-            );
-            Ok(if errors > 0 {
-                ExitCode::from(EXIT_FINDINGS)
-            } else {
-                ExitCode::SUCCESS
-            })
-        }
+            Err(failure) => {
+                eprintln!("{failure}");
+                Ok(ExitCode::from(EXIT_UNREADABLE))
+            }
+        },
     }
-}
-
-/// The reports reissued and why, at most `limit` of them (all with 0).
-fn print_reissues(decisions: &batch::revisions::Decisions, limit: usize) {
-    let mut reissues: Vec<&batch::revisions::Decision> = decisions
-        .all
-        .iter()
-        .filter(|d| d.action.code() == "reissue")
-        .collect();
-    reissues.sort_by(|a, b| (a.kind, &a.id).cmp(&(b.kind, &b.id)));
-    let shown = if limit == 0 { reissues.len() } else { limit };
-    for d in reissues.iter().take(shown) {
-        println!("  reissue {} {} — {}", d.kind.code(), d.id, d.reason());
-    }
-    if reissues.len() > shown {
-        println!(
-            "  … and {} more (every decision: build --summary FILE)",
-            reissues.len() - shown
-        );
-    }
-}
-
-/// What a dry run found: every report that would be reissued and why, those that would
-/// only record drift, and the counts.
-fn print_dry_run(report: &batch::BuildReport) {
-    let summary = &report.summary;
-    println!(
-        "dry run of build {} into {}: nothing was written",
-        summary.build,
-        report.out.display()
-    );
-    if summary.pending_commit {
-        println!(
-            "note: an interrupted build's commit is waiting; the next build finishes it first"
-        );
-    }
-    println!("would do: {}", summary.decisions.line());
-    print_reissues(&summary.decisions, 0);
-    let mut drift: Vec<&batch::revisions::Decision> = summary
-        .decisions
-        .all
-        .iter()
-        .filter(|d| d.action.code() == "drift")
-        .collect();
-    drift.sort_by(|a, b| (a.kind, &a.id).cmp(&(b.kind, &b.id)));
-    for d in drift {
-        println!(
-            "  record drift {} {} — {} comparator figure(s) moved, none materially; e.g. {}",
-            d.kind.code(),
-            d.id,
-            d.changed,
-            d.change.as_ref().map_or(String::new(), |c| format!(
-                "{} {} → {}",
-                c.figure, c.old, c.new
-            ))
-        );
-    }
-    for d in summary
-        .decisions
-        .all
-        .iter()
-        .filter(|d| d.action.code() == "failed")
-    {
-        eprintln!("would fail: {}: {}", d.id, d.detail);
-    }
-    println!(
-        "{} blocked by validation; decided in {:.1} s ({:.1} s in all)",
-        summary.blocked,
-        summary.elapsed.as_secs_f64(),
-        report.wall.as_secs_f64()
-    );
 }
 
 fn run_build(request: &BuildRequest, timings: Option<&Path>) -> anyhow::Result<ExitCode> {
     stop_cleanly_on_signals();
-    let run = match batch::run(request) {
+    let run = match crate::app::build::run(request) {
         Ok(run) => run,
         Err(err) => return Ok(report_error(&err)),
     };
@@ -850,60 +690,27 @@ fn run_build(request: &BuildRequest, timings: Option<&Path>) -> anyhow::Result<E
     }
     let summary = &report.summary;
     if summary.dry_run {
-        print_dry_run(&report);
+        print!("{}", report.dry_run_text());
+        for d in summary
+            .decisions
+            .all
+            .iter()
+            .filter(|d| d.action.code() == "failed")
+        {
+            eprintln!("would fail: {}: {}", d.id, d.detail);
+        }
         return Ok(if summary.failed > 0 {
             ExitCode::from(EXIT_FINDINGS)
         } else {
             ExitCode::SUCCESS
         });
     }
-    println!(
-        "{} report(s) rebuilt ({} reissued with changed content), {} unchanged, {} failed, {} blocked by validation, in {:.1} s with {} worker(s) ({:.1} s in all); manifest at {}",
-        summary.built,
-        summary.reissued,
-        summary.unchanged,
-        summary.failed,
-        summary.blocked,
-        summary.elapsed.as_secs_f64(),
-        report.jobs,
-        report.wall.as_secs_f64(),
-        report.out.display()
-    );
-    let t = &summary.timings;
-    println!(
-        "stage time summed over workers: document and charts {:.1} s, typeset {:.1} s, PDF export {:.1} s, HTML {:.1} s, write {:.1} s",
-        t.document.as_secs_f64(),
-        t.typeset.as_secs_f64(),
-        t.pdf_export.as_secs_f64(),
-        t.html.as_secs_f64(),
-        t.write.as_secs_f64()
-    );
-    println!(
-        "load {:.2} s, validate {:.2} s, metrics {:.2} s (all years present)",
-        report.load_time.as_secs_f64(),
-        report.validate_time.as_secs_f64(),
-        report.metrics_time.as_secs_f64()
-    );
-    println!("revisions policy: {}", summary.decisions.line());
-    print_reissues(&summary.decisions, 20);
-    if let Some(first) = report.publication.first() {
-        println!(
-            "publication tables: {} workbook file(s) in {} ({:.2} s)",
-            report.publication.len(),
-            first.parent().unwrap_or(Path::new(".")).display(),
-            report.publication_time.as_secs_f64()
-        );
-    }
+    print!("{}", report.text());
     for (id, error) in &summary.failures {
         eprintln!("failed: {id}: {error}");
     }
-    match &summary.index_error {
-        Some(err) => eprintln!("warning: no batch index written: {err}"),
-        None if report.out.join(batch::index::INDEX_FILE).exists() => println!(
-            "index of reports: {}",
-            report.out.join(batch::index::INDEX_FILE).display()
-        ),
-        None => {}
+    if let Some(err) = &summary.index_error {
+        eprintln!("warning: no batch index written: {err}");
     }
     if summary.recovered {
         eprintln!("note: finished committing the reports of a build that was interrupted");

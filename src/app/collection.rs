@@ -4,7 +4,7 @@
 //! `coverage.csv` (per LA) and `queries_open.csv` (returns that still have validation errors:
 //! they count as returned, but need chasing too).
 
-use crate::batch::{self, RunError};
+use super::RunError;
 use crate::domain::{OrgType, Region};
 use crate::export::{csv_bytes, write_atomic};
 use crate::metrics::export::number_text;
@@ -36,13 +36,13 @@ pub struct CollectionStatus {
 
 pub fn status(request: &StatusRequest) -> Result<CollectionStatus, RunError> {
     let run = pipeline::open(&request.data).map_err(RunError::Unreadable)?;
-    let assumptions = batch::assumptions(None)?;
+    let assumptions = super::assumptions(None)?;
     let metrics = run.metrics(&assumptions)?;
     let census = run.census();
     let out = request
         .out
         .clone()
-        .unwrap_or_else(|| batch::default_out(census).join("collection"));
+        .unwrap_or_else(|| super::default_out(census).join("collection"));
     let per_org = crate::validate::Summary::of(&run.validation.findings).by_org;
     let open_queries: Vec<(String, String, usize, usize)> = census
         .organisations

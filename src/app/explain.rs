@@ -4,7 +4,8 @@
 //! denominator, a peer-compared figure's place among its (anonymous) peers and last census's
 //! figure. A figure withheld by disclosure control stays withheld unless the analyst asks.
 
-use crate::batch::{self, RunError};
+use super::RunError;
+use crate::batch;
 use crate::census::Census;
 use crate::domain::{Dimension, OrgType, NOT_KNOWN};
 use crate::load;
@@ -122,7 +123,7 @@ pub fn explain(request: &ExplainRequest) -> Result<Explanation, ExplainError> {
         let keys: Vec<&str> = catalogue::MEASURES.iter().map(|m| m.key).collect();
         ExplainError::UnknownMeasure(request.measure.clone(), keys.join(", "))
     })?;
-    let assumptions = batch::assumptions(request.assumptions.as_deref()).map_err(RunError::from)?;
+    let assumptions = super::assumptions(request.assumptions.as_deref()).map_err(RunError::from)?;
     let run = pipeline::open(&request.data).map_err(RunError::Unreadable)?;
     let metrics = run.metrics(&assumptions).map_err(RunError::from)?;
     let plan = batch::plan::one(&metrics, run.census(), &run.validation.blocked, &request.id)

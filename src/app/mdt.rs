@@ -1,7 +1,7 @@
 //! `mdt`: the MDT workforce calculator for one LA, with a what-if on the numbers in
 //! treatment.
 
-use crate::batch::{self, RunError};
+use super::RunError;
 use crate::metrics::mdt::{self, MdtLine};
 use crate::metrics::EntityKind;
 use crate::pipeline;
@@ -39,7 +39,7 @@ pub enum MdtError {
 }
 
 pub fn calculate(request: &MdtRequest) -> Result<MdtResult, MdtError> {
-    let assumptions = batch::assumptions(request.assumptions.as_deref()).map_err(RunError::from)?;
+    let assumptions = super::assumptions(request.assumptions.as_deref()).map_err(RunError::from)?;
     let run = pipeline::open(&request.data).map_err(RunError::Unreadable)?;
     let metrics = run.metrics(&assumptions).map_err(RunError::from)?;
     let unit = metrics.current.unit(EntityKind::La, &request.la_code);

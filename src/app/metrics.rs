@@ -1,6 +1,6 @@
 //! `metrics`: every figure for every unit and every year present, as one long table.
 
-use crate::batch::{self, RunError};
+use super::RunError;
 use crate::metrics::export::{self, Format};
 use crate::pipeline;
 use std::path::PathBuf;
@@ -39,7 +39,7 @@ pub enum MetricsCommandError {
 }
 
 pub fn write(request: &MetricsRequest) -> Result<Written, MetricsCommandError> {
-    let assumptions = batch::assumptions(request.assumptions.as_deref()).map_err(RunError::from)?;
+    let assumptions = super::assumptions(request.assumptions.as_deref()).map_err(RunError::from)?;
     let run = pipeline::open(&request.data).map_err(RunError::Unreadable)?;
     let metrics = run.metrics(&assumptions).map_err(RunError::from)?;
     let rows = export::rows(&metrics);
@@ -51,7 +51,7 @@ pub fn write(request: &MetricsRequest) -> Result<Written, MetricsCommandError> {
     let out = request
         .out
         .clone()
-        .unwrap_or_else(|| batch::default_out(run.census()).join(format!("metrics.{extension}")));
+        .unwrap_or_else(|| super::default_out(run.census()).join(format!("metrics.{extension}")));
     let mut bytes = export::encode(&rows, request.format)?;
     if request.bom && request.format == Format::Csv {
         bytes = crate::export::with_bom(bytes);

@@ -1,7 +1,7 @@
 //! `tables`: the publication workbooks for England and each region, without the reports
 //! (`build` writes them too whenever it builds the national report).
 
-use crate::batch::{assumptions, default_out, RunError};
+use super::{assumptions, default_out, RunError};
 use crate::pipeline;
 use std::path::{Path, PathBuf};
 

@@ -2,7 +2,8 @@
 //! folder, so that the typst CLI renders the same report while a template author edits
 //! (`typst watch`).
 
-use crate::batch::{self, RunError};
+use super::RunError;
+use crate::batch;
 use crate::export::write_atomic;
 use crate::pipeline;
 use crate::render::typeset::FONTS;
@@ -53,7 +54,7 @@ impl Preview {
 /// Writes `data.json`, `charts/<id>.svg`, every template file and the fonts to
 /// `request.out`. The report is shown as version 1, issued on the census published date.
 pub fn write(request: &PreviewRequest) -> Result<Preview, RunError> {
-    let assumptions = batch::assumptions(request.assumptions.as_deref())?;
+    let assumptions = super::assumptions(request.assumptions.as_deref())?;
     let templates = Templates::load(request.templates.as_deref())?;
     let run = pipeline::open(&request.data).map_err(RunError::Unreadable)?;
     let metrics = run.metrics(&assumptions)?;

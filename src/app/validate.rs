@@ -1,7 +1,6 @@
 //! `validate`: checks a census folder against every rule and writes the queries to send
 //! back to participants (`queries.csv` and one Markdown list per organisation).
 
-use crate::batch;
 use crate::census::Census;
 use crate::load::{self, LoadFailure, Loaded};
 use crate::validate::{self, Summary, Validation};
@@ -54,7 +53,7 @@ pub fn run(request: &ValidateRequest) -> Result<Validated, ValidateError> {
     let out = request
         .out
         .clone()
-        .unwrap_or_else(|| batch::default_out(&loaded.census).join("validation"));
+        .unwrap_or_else(|| super::default_out(&loaded.census).join("validation"));
     validate::write_queries(&out, &loaded.census, &validation, request.bom).map_err(|source| {
         ValidateError::Write {
             path: out.display().to_string(),
