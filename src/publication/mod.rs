@@ -7,7 +7,7 @@
 //! the workbook and the export always agree.
 
 use crate::census::{Census, Date};
-use crate::domain::{Dimension, DimensionFamily, Region, Role, RoleGroup, Sector, StrategyGroup};
+use crate::domain::Region;
 use crate::export::{write_atomic, WriteError};
 use crate::metrics::catalogue::{MeasureId, Quantity};
 use crate::metrics::export::MetricRow;
@@ -15,6 +15,9 @@ use crate::metrics::{EntityKind, Metric, Metrics};
 use std::cell::RefCell;
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
+use tables::Area;
+
+mod tables;
 
 /// The folder the workbooks go to, inside `out/<year>/`.
 pub const PUBLICATION_DIR: &str = "publication";
@@ -230,24 +233,10 @@ impl<'a> Figures<'a> {
         }
     }
 
-    fn cell(&self, kind: EntityKind, id: &str, metric: &str, f: NumberFormat) -> Cell {
-        self.cell_in(self.year, kind, id, metric, f)
-    }
-
     /// True when the export has the figure for the unit (a probe, not a request).
     fn has(&self, kind: EntityKind, id: &str, metric: &str) -> bool {
         self.rows
             .contains_key(&(self.year, kind.code(), id, metric))
-    }
-
-    /// A catalogue measure's figure, in its measure's format.
-    fn measure_in(&self, year: u16, kind: EntityKind, id: &str, measure: MeasureId) -> Cell {
-        let m = measure.measure();
-        self.cell_in(year, kind, id, m.key, NumberFormat::of(m.quantity))
-    }
-
-    fn measure(&self, kind: EntityKind, id: &str, measure: MeasureId) -> Cell {
-        self.measure_in(self.year, kind, id, measure)
     }
 }
 
@@ -332,7 +321,8 @@ fn labels_phrase(columns: &[MeasureColumn]) -> String {
     }
 }
 
-/// The workbook for England (`region` None) or for one region.
+/// The workbook for England (`region` None) or for one region: its tables as
+/// [`tables::declare`] lists them, then the cover and notes.
 pub fn workbook(
     census: &Census,
     metrics: &Metrics,
@@ -341,544 +331,24 @@ pub fn workbook(
 ) -> Workbook {
     let year = metrics.current.year;
     let figures = Figures::new(year, rows);
-    let (area_kind, area_id, area_name) = match region {
-        Some(r) => (
-            EntityKind::Region,
-            r.code().to_string(),
-            r.label().to_string(),
-        ),
-        None => (
-            EntityKind::England,
-            "england".to_string(),
-            "England".to_string(),
-        ),
-    };
-    let areas: Vec<(EntityKind, String, String)> = match region {
-        Some(_) => vec![
-            (area_kind, area_id.clone(), area_name.clone()),
-            (EntityKind::England, "england".into(), "England".into()),
-        ],
-        None => std::iter::once((EntityKind::England, "england".into(), "England".into()))
-            .chain(Region::ALL.iter().map(|r| {
-                (
-                    EntityKind::Region,
-                    r.code().to_string(),
-                    r.label().to_string(),
-                )
-            }))
+    let area = region.map_or_else(Area::england, Area::region);
+    let areas: Vec<Area> = match region {
+        Some(_) => vec![area.clone(), Area::england()],
+        None => std::iter::once(Area::england())
+            .chain(Region::ALL.iter().copied().map(Area::region))
             .collect(),
     };
-    let where_ = format!("{area_name}, {year}");
-    let mut tables = Vec::new();
-    let mut add = |title: String, description: &str, headers: Vec<String>, rows: Vec<Vec<Cell>>| {
-        let n = tables.len() + 1;
-        tables.push(TableSheet {
-            name: format!("Table_{n}"),
-            title: format!("Table {n}: {title}"),
-            description: description.to_string(),
-            headers,
-            rows,
-        });
+    let scope = tables::Scope {
+        metrics,
+        area,
+        areas,
     };
-
-    // A table of one row per area and one column per (heading, figure name, format).
-    let per_area = |columns: &[(String, &str, NumberFormat)]| -> (Vec<String>, Vec<Vec<Cell>>) {
-        let headers = std::iter::once("Area".to_string())
-            .chain(columns.iter().map(|c| c.0.clone()))
-            .collect();
-        let rows = areas
-            .iter()
-            .map(|(kind, id, name)| {
-                std::iter::once(text(name.clone()))
-                    .chain(
-                        columns
-                            .iter()
-                            .map(|(_, m, f)| figures.cell(*kind, id, m, *f)),
-                    )
-                    .collect()
-            })
-            .collect();
-        (headers, rows)
-    };
-
-    // Headline figures, by area.
-    let headline_columns: Vec<_> = HEADLINES.iter().map(MeasureColumn::spec).collect();
-    let (headers, rows) = per_area(&headline_columns);
-    add(
-        format!("Headline workforce figures, {where_} [note 1]"),
-        &format!(
-            "One row per area: {}. The same figures as the census reports.",
-            labels_phrase(&HEADLINES)
-        ),
-        headers,
-        rows,
-    );
-
-    // Local authorities.
-    let las: Vec<_> = metrics
-        .current
-        .units_of(EntityKind::La)
-        .filter(|u| region.is_none_or(|r| u.region == Some(r)))
-        .collect();
-    const LA_MEASURES: [MeasureColumn; 7] = [
-        column(MeasureId::Population18Plus, None),
-        column(MeasureId::AdultsInTreatment, None),
-        column(MeasureId::AttributedWte, Some(2)),
-        column(MeasureId::WtePer100kAdults, None),
-        column(MeasureId::InTreatmentPerDawWte, None),
-        column(MeasureId::CommissioningWte, None),
-        column(MeasureId::MdtCoverage, None),
-    ];
-    let mut headers: Vec<String> = ["LA code", "Local authority", "Region"]
-        .map(String::from)
-        .to_vec();
-    headers.extend(LA_MEASURES.iter().map(MeasureColumn::heading));
-    let mdt = crate::metrics::mdt::MDT_GROUPS;
-    headers.extend(
-        mdt.iter()
-            .map(|g| format!("MDT gap: {} (WTE) [note 5]", g.label())),
-    );
-    let coverage = metrics.participation.is_some();
-    if coverage {
-        headers.push("Providers and LEROs returned, of those invited to serve it [note 6]".into());
-    }
-    add(
-        format!("Local authorities: workforce, treatment and MDT calculator gap, {where_} [note 2]"),
-        "One row per upper-tier local authority. A negative gap is a shortfall against the illustrative MDT assumptions.",
-        headers,
-        las.iter()
-            .map(|u| {
-                let id = u.id.as_str();
-                let la = |m: &str, f| figures.cell(EntityKind::La, id, m, f);
-                let mut row = vec![
-                    text(id),
-                    text(u.name.clone()),
-                    text(u.region.map_or("", |r| r.label())),
-                ];
-                row.extend(
-                    LA_MEASURES
-                        .iter()
-                        .map(|c| figures.measure(EntityKind::La, id, c.measure)),
-                );
-                row.extend(
-                    mdt.iter()
-                        .map(|g| la(&format!("mdt.{}.gap_wte", g.code()), NumberFormat::OneDecimal)),
-                );
-                if coverage {
-                    row.push(la("participation.serving.response_rate", NumberFormat::Percent));
-                }
-                row
-            })
-            .collect(),
-    );
-
-    // Participation: who was invited and who returned, by area and type.
-    if metrics.participation.is_some() {
-        let types = [
-            ("provider", "Treatment providers"),
-            ("lero", "Lived experience recovery organisations"),
-            ("commissioner", "Commissioning teams"),
-            ("all", "All"),
-        ];
-        let mut rows = Vec::new();
-        for (kind, id, name) in &areas {
-            for (code, label) in types {
-                let m = |what: &str| format!("participation.{code}.{what}");
-                rows.push(vec![
-                    text(name.clone()),
-                    text(label),
-                    figures.cell(*kind, id, &m("invited"), NumberFormat::Count),
-                    figures.cell(*kind, id, &m("returned"), NumberFormat::Count),
-                    figures.cell(*kind, id, &m("response_rate"), NumberFormat::Percent),
-                ]);
-            }
-        }
-        add(
-            format!("Participation: organisations invited, returns and response rate, {where_} [note 6]"),
-            "One row per area and type of organisation. Every other table is a sum of the returns received; nothing is estimated for organisations that did not return.",
-            ["Area", "Type of organisation", "Invited", "Returned", "Response rate [note 6]"]
-                .map(String::from)
-                .to_vec(),
-            rows,
-        );
-    }
-
-    // Role groups and roles, by area.
-    let area_headers = |first: &str| -> Vec<String> {
-        std::iter::once(first.to_string())
-            .chain(areas.iter().map(|a| format!("{} WTE", a.2)))
-            .collect()
-    };
-    // One WTE figure per area, for each row.
-    let wte_by_area = |metric: String| -> Vec<Cell> {
-        areas
-            .iter()
-            .map(|(k, id, _)| figures.cell(*k, id, &metric, NumberFormat::OneDecimal))
-            .collect()
-    };
-    add(
-        format!("WTE by role group, {where_}"),
-        "One row per role group; one column per area.",
-        area_headers("Role group"),
-        RoleGroup::ALL
-            .iter()
-            .map(|g| {
-                let mut row = vec![text(g.label())];
-                row.extend(wte_by_area(format!("wte.group.{}", g.code())));
-                row
-            })
-            .collect(),
-    );
-    let mut role_headers = vec!["Role group".to_string()];
-    role_headers.extend(area_headers("Role"));
-    add(
-        format!("WTE by role, {where_}"),
-        "One row per role, with its role group; one column per area.",
-        role_headers,
-        Role::ALL
-            .iter()
-            .map(|r| {
-                let mut row = vec![text(r.group().label()), text(r.label())];
-                row.extend(wte_by_area(format!("wte.role.{}", r.code())));
-                row
-            })
-            .collect(),
-    );
-    add(
-        format!("Provider and LERO WTE by sector, {where_} [note 2]"),
-        "One row per sector; one column per area.",
-        area_headers("Sector"),
-        Sector::ALL
-            .iter()
-            .map(|s| {
-                let mut row = vec![text(s.label())];
-                row.extend(wte_by_area(format!("wte.sector.{}", s.code())));
-                row
-            })
-            .collect(),
-    );
-
-    // The national report's depth, for each area: roles by setting, rates by role group,
-    // caseloads by role, commissioning teams, organisations and volunteers by setting.
-    let settings = crate::domain::Setting::ALL;
-    let mut headers = vec![
-        "Area".to_string(),
-        "Role group".to_string(),
-        "Role".to_string(),
-    ];
-    for measure in ["WTE", "headcount"] {
-        headers.extend(settings.iter().map(|s| format!("{} {measure}", s.label())));
-    }
-    let mut rows = Vec::new();
-    for (kind, id, name) in &areas {
-        for role in Role::ALL {
-            let mut row = vec![
-                text(name.clone()),
-                text(role.group().label()),
-                text(role.label()),
-            ];
-            for (measure, f) in [
-                ("wte", NumberFormat::OneDecimal),
-                ("headcount", NumberFormat::Count),
-            ] {
-                row.extend(settings.iter().map(|s| {
-                    let metric = format!("setting.{}.role.{}.{measure}", s.code(), role.code());
-                    figures.cell(*kind, id, &metric, f)
-                }));
-            }
-            rows.push(row);
-        }
-    }
-    add(
-        format!("WTE and headcount by role and setting, {where_} [note 2]"),
-        "One row per area and role; one column per setting (providers by sector, LEROs, commissioning teams) for WTE, then for headcount.",
-        headers,
-        rows,
-    );
-    let rates = [
-        column(MeasureId::VacancyRate, Some(3)),
-        column(MeasureId::AgencyShare, Some(3)),
-        column(MeasureId::StarterRate, Some(3)),
-        column(MeasureId::LeaverRate, Some(3)),
-    ];
-    let mut headers = vec!["Area".to_string(), "Role group".to_string()];
-    headers.extend(rates.iter().map(MeasureColumn::heading));
-    let mut rows = Vec::new();
-    for (kind, id, name) in &areas {
-        for group in RoleGroup::ALL {
-            let mut row = vec![text(name.clone()), text(group.label())];
-            row.extend(rates.iter().map(|c| {
-                figures.cell(
-                    *kind,
-                    id,
-                    &format!("group.{}.{}", group.code(), c.measure.measure().key),
-                    NumberFormat::Percent,
-                )
-            }));
-            rows.push(row);
-        }
-    }
-    add(
-        format!("Vacancy, agency, starter and leaver rates by role group, {where_}"),
-        "One row per area and role group.",
-        headers,
-        rows,
-    );
-    let caseload = [
-        ("cases", "Open cases", NumberFormat::Count),
-        ("wte", "WTE holding cases", NumberFormat::OneDecimal),
-        ("per_wte", "Open cases per WTE", NumberFormat::OneDecimal),
-        (
-            "organisations",
-            "Organisations with the role holding cases",
-            NumberFormat::Count,
-        ),
-        (
-            "q1",
-            "Lower quartile across organisations",
-            NumberFormat::OneDecimal,
-        ),
-        (
-            "median",
-            "Median across organisations",
-            NumberFormat::OneDecimal,
-        ),
-        (
-            "q3",
-            "Upper quartile across organisations",
-            NumberFormat::OneDecimal,
-        ),
-    ];
-    let mut headers = vec!["Area".to_string(), "Role".to_string()];
-    headers.extend(caseload.iter().map(|c| c.1.to_string()));
-    let mut rows = Vec::new();
-    for (kind, id, name) in &areas {
-        for role in Role::ALL {
-            let metric = |m: &str| format!("caseload.{}.{m}", role.code());
-            // Roles that hold no cases in any organisation have no caseload row.
-            if !figures.has(*kind, id, &metric("cases")) {
-                continue;
-            }
-            let mut row = vec![text(name.clone()), text(role.label())];
-            row.extend(
-                caseload
-                    .iter()
-                    .map(|(m, _, f)| figures.cell(*kind, id, &metric(m), *f)),
-            );
-            rows.push(row);
-        }
-    }
-    add(
-        format!("Open cases per WTE by role, with the spread across organisations, {where_}"),
-        "One row per area and caseload-holding role. The quartiles are across the providers and LEROs whose staff in that role hold cases.",
-        headers,
-        rows,
-    );
-    let teams = [
-        (
-            MeasureId::CommissioningWte.measure().key,
-            MeasureId::CommissioningWte.measure().short,
-            NumberFormat::OneDecimal,
-        ),
-        (
-            "commissioning.wte_vacant",
-            "Vacant WTE",
-            NumberFormat::OneDecimal,
-        ),
-        (
-            "commissioning.vacancy_rate",
-            "Vacancy rate [note 3]",
-            NumberFormat::Percent,
-        ),
-        (
-            "commissioning.las",
-            "Local authorities",
-            NumberFormat::Count,
-        ),
-        (
-            "commissioning.las_reporting",
-            "Local authorities returning a commissioning team",
-            NumberFormat::Count,
-        ),
-        (
-            "commissioning.las_without_analyst",
-            "Local authorities with no commissioning analyst",
-            NumberFormat::Count,
-        ),
-        (
-            "commissioning.las_without_coordinator",
-            "Local authorities with no commissioning coordinator",
-            NumberFormat::Count,
-        ),
-        (
-            "commissioning.las_without_either",
-            "Local authorities with neither",
-            NumberFormat::Count,
-        ),
-    ];
-    let teams: Vec<_> = teams
+    let tables = tables::declare(&scope)
         .iter()
-        .map(|(m, heading, f)| (heading.to_string(), *m, *f))
+        .enumerate()
+        .map(|(i, spec)| tables::sheet(i + 1, spec, &figures, year))
         .collect();
-    let (headers, rows) = per_area(&teams);
-    add(
-        format!("Local authority commissioning teams, {where_}"),
-        "One row per area.",
-        headers,
-        rows,
-    );
-    let per_setting = [
-        ("organisations", "Organisations", NumberFormat::Count),
-        ("headcount", "Headcount", NumberFormat::Count),
-        ("wte", "WTE", NumberFormat::OneDecimal),
-        ("volunteers", "Volunteers", NumberFormat::Count),
-    ];
-    let mut headers = vec!["Area".to_string(), "Setting".to_string()];
-    headers.extend(per_setting.iter().map(|c| c.1.to_string()));
-    let mut rows = Vec::new();
-    for (kind, id, name) in &areas {
-        for setting in settings {
-            let mut row = vec![text(name.clone()), text(setting.label())];
-            row.extend(per_setting.iter().map(|(m, _, f)| {
-                figures.cell(*kind, id, &format!("setting.{}.{m}", setting.code()), *f)
-            }));
-            rows.push(row);
-        }
-    }
-    add(
-        format!("Organisations, staff and volunteers by setting, {where_}"),
-        "One row per area and setting: providers by sector, lived experience recovery organisations (LEROs) and local authority commissioning teams.",
-        headers,
-        rows,
-    );
-
-    // Diversity, then contracts, working patterns and length of service (SPEC §12).
-    for (family, title) in [
-        (
-            DimensionFamily::Diversity,
-            "Staff diversity: share of known responses",
-        ),
-        (
-            DimensionFamily::Employment,
-            "Contracts, working patterns and length of service: share of known responses",
-        ),
-    ] {
-        let mut headers = vec!["Dimension".to_string(), "Category".to_string()];
-        headers.extend(areas.iter().map(|a| format!("{} share", a.2)));
-        let mut rows = Vec::new();
-        for dimension in Dimension::ALL.iter().filter(|d| d.family() == family) {
-            for (code, label) in dimension.categories() {
-                let metric = format!("share.{}.{code}", dimension.code());
-                let mut row = vec![text(dimension.label()), text(*label)];
-                row.extend(
-                    areas
-                        .iter()
-                        .map(|(k, id, _)| figures.cell(*k, id, &metric, NumberFormat::Percent)),
-                );
-                rows.push(row);
-            }
-        }
-        add(
-            format!("{title}, {where_} [note 4]"),
-            "One row per category of each dimension; the not-known row is the share of all responses.",
-            headers,
-            rows,
-        );
-    }
-
-    // Trends.
-    let years: Vec<u16> = metrics
-        .history
-        .iter()
-        .map(|m| m.year)
-        .chain([year])
-        .collect();
-    let mut headers = vec!["Area".to_string(), "Census year".to_string()];
-    headers.extend(TREND_MEASURES.iter().map(MeasureColumn::heading));
-    let mut trend_rows = Vec::new();
-    for (kind, id, name) in &areas {
-        for y in &years {
-            let mut row = vec![
-                text(name.clone()),
-                Cell::Number(f64::from(*y), NumberFormat::Count),
-            ];
-            row.extend(
-                TREND_MEASURES
-                    .iter()
-                    .map(|c| figures.measure_in(*y, *kind, id, c.measure)),
-            );
-            trend_rows.push(row);
-        }
-    }
-    add(
-        format!("Trends in headline figures by census year, {area_name} [note 7]"),
-        "One row per area and census year present.",
-        headers,
-        trend_rows,
-    );
-
-    // Strategy progress.
-    if metrics.strategy.contains_key(&area_id) {
-        let kind = area_kind;
-        add(
-            format!("Growth of the strategy groups since the 2022 baseline, {where_}"),
-            "The national strategy's ambition is for England as a whole; it does not apply to a region [z].",
-            ["Group", "2022 WTE", "WTE now", "Growth (WTE)", "National ambition (WTE)"]
-                .map(String::from)
-                .to_vec(),
-            StrategyGroup::ALL
-                .iter()
-                .map(|g| {
-                    let m = |what: &str| format!("strategy.{}.{what}", g.code());
-                    vec![
-                        text(g.label()),
-                        figures.cell(kind, &area_id, &m("baseline_wte"), NumberFormat::OneDecimal),
-                        figures.cell(kind, &area_id, &m("current_wte"), NumberFormat::OneDecimal),
-                        figures.cell(kind, &area_id, &m("growth_wte"), NumberFormat::OneDecimal),
-                        figures.cell(kind, &area_id, &m("ambition_wte"), NumberFormat::Count),
-                    ]
-                })
-                .collect(),
-        );
-    }
-
-    // Peer distributions (England's figures: they compare every participant).
-    let mut peers = Vec::new();
-    for kind in [EntityKind::Provider, EntityKind::Lero, EntityKind::La] {
-        for metric in Metric::ALL {
-            if !metric.applies_to(kind) {
-                continue;
-            }
-            let base = format!("{}.{}", kind.code(), metric.code());
-            let f = format_of(metric);
-            let stat = |s: &str, f| {
-                figures.cell(EntityKind::England, "england", &format!("{base}.{s}"), f)
-            };
-            let n = stat("n", NumberFormat::Count);
-            if n == Cell::NotApplicable {
-                continue;
-            }
-            peers.push(vec![
-                text(crate::render::model::peers_label(kind)),
-                text(metric.label()),
-                stat("min", f),
-                stat("q1", f),
-                stat("median", f),
-                stat("q3", f),
-                stat("max", f),
-                n,
-            ]);
-        }
-    }
-    add(
-        format!("Spread of each measure across peers, England, {year}"),
-        "One row per peer group and measure: providers, lived experience recovery organisations and local authorities.",
-        ["Peer group", "Measure", "Lowest", "Lower quartile", "Median", "Upper quartile", "Highest", "Number of peers"]
-            .map(String::from)
-            .to_vec(),
-        peers,
-    );
-
+    let area_name = scope.area.name;
     let meta = &census.meta;
     let mut cover = vec![
         (
