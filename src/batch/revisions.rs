@@ -277,8 +277,8 @@ pub struct Decision {
     pub id: String,
     pub title: String,
     pub action: Action,
-    /// The changed figure that decided it (the first own change, or the first material
-    /// one); for drift, the largest-looking one is not chosen: the first in table order.
+    /// The changed figure that decided it: the first own change, or the first material
+    /// one; for drift, the first drifted figure in companion order, as an example.
     pub change: Option<Change>,
     /// Why that figure's change is material, in words.
     pub detail: String,

@@ -190,12 +190,16 @@ fn build_one(
             return Ok(Outcome::Planned(Decision::of(plan, Action::Unchanged)));
         }
         let entry = built_before.cloned().expect("checked above");
+        // The same content as issued, so the same own content and templates: a version
+        // issued before the revisions policy gets the fingerprints it needs from now on.
         return Ok(Outcome::Unchanged(ManifestEntry {
             status: Status::Built,
             error: None,
             region: plan.region.clone(),
             checked_in_build: job.build,
             drifted: 0,
+            own_fingerprint: prepared.own_fingerprint,
+            layout_fingerprint: job.layout.clone(),
             ..entry
         }));
     }

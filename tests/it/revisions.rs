@@ -469,3 +469,67 @@ fn shards_keep_and_reissue_what_a_whole_build_does() {
     );
     assert!(a.1.contains(",no,2\n"), "some reports drift: {}", a.1);
 }
+
+/// A folder built before the policy has no own fingerprints: a build that finds a report
+/// unchanged records them, so the policy applies to it from then on.
+#[test]
+fn reports_issued_before_the_policy_get_their_fingerprints_when_next_checked() {
+    use crate::common::Fixture;
+    let dir = tempfile::tempdir().unwrap();
+    Fixture::clean().write(&dir.path().join("2024"));
+    let build = |dir: &Path| {
+        let out = census_reports(
+            &[
+                "build", "--data", "2024", "--out", "out", "--format", "html",
+            ],
+            dir,
+        );
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    build(dir.path());
+    let path = dir.path().join("out/manifest.json");
+    let mut m: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    for e in m["reports"].as_array_mut().unwrap() {
+        let e = e.as_object_mut().unwrap();
+        e.remove("own_fingerprint");
+        e.remove("layout_fingerprint");
+    }
+    std::fs::write(&path, serde_json::to_vec_pretty(&m).unwrap()).unwrap();
+    // An input no report shows (a comment column) changes: every report is checked, none
+    // changed.
+    let mut fixture = Fixture::clean();
+    let text = fixture.files.get_mut("service_areas.csv").unwrap();
+    *text = text
+        .lines()
+        .enumerate()
+        .map(|(i, l)| {
+            if i == 0 {
+                format!("{l},comment\n")
+            } else {
+                format!("{l},\n")
+            }
+        })
+        .collect();
+    fixture.write(&dir.path().join("2024"));
+    build(dir.path());
+    let m = crate::common::manifest(&dir.path().join("out"));
+    for e in m["reports"].as_array().unwrap() {
+        assert_eq!(e["version"], 1, "{}", e["id"]);
+        assert_eq!(
+            e["own_fingerprint"].as_str().unwrap().len(),
+            64,
+            "{}",
+            e["id"]
+        );
+        assert_eq!(
+            e["layout_fingerprint"].as_str().unwrap().len(),
+            64,
+            "{}",
+            e["id"]
+        );
+    }
+}
