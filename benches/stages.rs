@@ -109,6 +109,7 @@ fn edition(bencher: Bencher, id: &str, formats: Formats) {
         date: Date::parse("2024-11-28").expect("a valid date"),
         changes: Vec::new(),
         wording_only: false,
+        reason: None,
     };
     bencher
         .with_inputs(|| {

@@ -73,6 +73,7 @@ pub fn write(request: &PreviewRequest) -> Result<Preview, RunError> {
         date: run.census().meta.published,
         changes: Vec::new(),
         wording_only: false,
+        reason: None,
     };
     issue.apply(&mut rendered.model);
     let json = serde_json::to_vec_pretty(&rendered.model)

@@ -61,6 +61,10 @@ pub struct ManifestEntry {
     /// because the revisions policy finds no change material; 0 when it is as issued.
     #[serde(default)]
     pub drifted: u32,
+    /// Why the current version was reissued, as its "What changed" section says (empty for
+    /// a first version or a wording-only reissue).
+    #[serde(default)]
+    pub reissue_reason: String,
 }
 
 impl ManifestEntry {
@@ -95,6 +99,7 @@ impl ManifestEntry {
                 layout_fingerprint: String::new(),
                 checked_in_build: 0,
                 drifted: 0,
+                reissue_reason: String::new(),
             },
         }
     }

@@ -224,6 +224,7 @@ fn build_one(
                     .filter(|r| !r.is_wording_only())
                     .map(|r| r.change())
                     .collect::<Vec<Change>>(),
+                reason: Some(b.reissue_reason.clone()).filter(|r| !r.is_empty()),
             }
         }
         // New content: its own figures, its comparators or only the templates changed.
@@ -257,11 +258,18 @@ fn build_one(
                     None => decision.action = Action::Reissue(Why::Lost),
                 }
             }
+            let wording_only = changes.is_empty();
+            let reason = if wording_only {
+                None
+            } else {
+                Some(reissue_reason(job, &decision).map_err(OneError::Render)?)
+            };
             Issue {
                 version: b.version + 1,
                 date: options.issue_date.unwrap_or(job.published),
-                wording_only: changes.is_empty(),
+                wording_only,
                 changes,
+                reason,
             }
         }
         None => Issue {
@@ -269,6 +277,7 @@ fn build_one(
             date: job.published,
             changes: Vec::new(),
             wording_only: false,
+            reason: None,
         },
     };
     if options.dry_run {
@@ -330,6 +339,7 @@ fn build_one(
         layout_fingerprint: job.layout.clone(),
         checked_in_build: job.build,
         drifted: 0,
+        reissue_reason: issue.reason.clone().unwrap_or_default(),
     };
     // The new version is written where versions are kept; the live files are pointed at it
     // when the build commits (see journal.rs), so nothing live changes before then.
@@ -367,6 +377,32 @@ fn build_one(
         timings,
         decision,
     })
+}
+
+/// Why a report is reissued, in the sentence its "What changed" section prints
+/// (`messages/reissue_reason.j2`).
+fn reissue_reason(job: &Job, decision: &Decision) -> Result<String, String> {
+    let why = match &decision.action {
+        Action::Reissue(Why::Own) => "own",
+        Action::Reissue(Why::Material) => "material",
+        Action::Reissue(Why::All) => "all",
+        Action::Reissue(Why::Lost) => "lost",
+        _ => "layout",
+    };
+    let change = decision.change.as_ref();
+    job.ctx
+        .messages
+        .render(
+            "reissue_reason",
+            minijinja::context! {
+                why,
+                figure => change.map(|c| c.figure.clone()),
+                old => change.map(|c| c.old.clone()),
+                new => change.map(|c| c.new.clone()),
+                detail => decision.detail.clone(),
+            },
+        )
+        .map_err(|e| e.to_string())
 }
 
 /// The links that put a kept version's files back in place when a live file is missing or

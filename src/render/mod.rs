@@ -243,6 +243,9 @@ pub struct Issue {
     pub changes: Vec<Change>,
     /// A reissue in which no figure changed: the templates (wording or layout) did.
     pub wording_only: bool,
+    /// Why it was reissued, in a sentence for the reader (None for a first version or a
+    /// wording-only reissue, which say so themselves).
+    pub reason: Option<String>,
 }
 
 /// Most changes listed in a report's "What changed" section; changes.csv has them all.
@@ -352,6 +355,7 @@ impl Issue {
                 })
                 .collect(),
             more: self.changes.len().saturating_sub(CHANGES_SHOWN),
+            reason: self.reason.clone(),
         });
     }
 }

@@ -356,6 +356,8 @@ pub struct Changes {
     pub figures: Vec<ChangeLine>,
     /// Changes beyond those listed (all are in changes.csv).
     pub more: usize,
+    /// Why the report was reissued, in a sentence (the revisions policy's reason).
+    pub reason: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -31,6 +31,7 @@ const SHIPPED: &[(&str, &[u8])] = shipped!(
     "/messages/trend_note.j2",
     "/messages/participation.j2",
     "/messages/returns_caveat.j2",
+    "/messages/reissue_reason.j2",
     "/assets/report.css",
     "/index.html.j2",
 );

@@ -204,6 +204,21 @@ fn one_providers_correction_reissues_what_it_changes_and_records_the_rest_as_dri
         && r["reissued"] == "yes"
         && r["old_value"] == "18"
         && r["new_value"] == "21"));
+    // Each reissued report says why in its "What changed" section.
+    let html = |id: &str| {
+        let e = crate::common::entry(&m, id);
+        std::fs::read_to_string(out.join(e["html_path"].as_str().unwrap())).unwrap()
+    };
+    assert!(html("E09000033").contains("It was reissued because figures of its own changed."));
+    for id in reissued
+        .iter()
+        .filter(|id| done[**id].1 == "material comparator change")
+    {
+        assert!(
+            html(id).contains("moved by more than the census's revisions policy treats as minor"),
+            "{id}"
+        );
+    }
     let index = std::fs::read_to_string(out.join("index.html")).unwrap();
     assert!(index.contains("Reports reissued in the last run, and why"));
     assert!(index.contains(&format!("{} kept as issued", drifted.len())));
