@@ -171,20 +171,9 @@ fn a_change_that_only_raises_a_query_elsewhere_rebuilds_nothing() {
     build(dir.path(), &[]);
     let before = pdfs(dir.path());
     // An extra column is a warning for the census team; no report shows it.
-    let mut fixture = Fixture::clean();
-    let text = fixture.files.get_mut("service_areas.csv").unwrap();
-    *text = text
-        .lines()
-        .enumerate()
-        .map(|(i, l)| {
-            if i == 0 {
-                format!("{l},comment\n")
-            } else {
-                format!("{l},\n")
-            }
-        })
-        .collect();
-    fixture.write(&dir.path().join("2024"));
+    Fixture::clean()
+        .with_empty_column("service_areas.csv", "comment")
+        .write(&dir.path().join("2024"));
     let stdout = build(dir.path(), &[]);
     assert!(stdout.contains("0 report(s) rebuilt"), "{stdout}");
     assert_eq!(before, pdfs(dir.path()));

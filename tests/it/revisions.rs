@@ -516,20 +516,9 @@ fn reports_issued_before_the_policy_get_their_fingerprints_when_next_checked() {
     std::fs::write(&path, serde_json::to_vec_pretty(&m).unwrap()).unwrap();
     // An input no report shows (a comment column) changes: every report is checked, none
     // changed.
-    let mut fixture = Fixture::clean();
-    let text = fixture.files.get_mut("service_areas.csv").unwrap();
-    *text = text
-        .lines()
-        .enumerate()
-        .map(|(i, l)| {
-            if i == 0 {
-                format!("{l},comment\n")
-            } else {
-                format!("{l},\n")
-            }
-        })
-        .collect();
-    fixture.write(&dir.path().join("2024"));
+    Fixture::clean()
+        .with_empty_column("service_areas.csv", "comment")
+        .write(&dir.path().join("2024"));
     build(dir.path());
     let m = crate::common::manifest(&dir.path().join("out"));
     for e in m["reports"].as_array().unwrap() {

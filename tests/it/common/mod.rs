@@ -95,6 +95,24 @@ impl Fixture {
         self
     }
 
+    /// Adds an empty column `name` to every line of `file` (a column no report reads: a
+    /// warning for the census team, and no figure changes).
+    pub fn with_empty_column(mut self, file: &str, name: &str) -> Fixture {
+        let text = self.files.get_mut(file).expect("fixture file");
+        *text = text
+            .lines()
+            .enumerate()
+            .map(|(i, l)| {
+                if i == 0 {
+                    format!("{l},{name}\n")
+                } else {
+                    format!("{l},\n")
+                }
+            })
+            .collect();
+        self
+    }
+
     pub fn set(mut self, file: &str, text: &str) -> Fixture {
         self.files.insert(file.into(), text.into());
         self
