@@ -85,18 +85,7 @@ fn fixing_one_provider_reissues_exactly_the_reports_that_show_it() {
     build(dir.path(), &[]);
     let before = pdfs(dir.path());
     // P03's headcount goes from 20 to 23 drug and alcohol workers (and its demographics follow).
-    Fixture::clean()
-        .replace(
-            "workforce.csv",
-            "P03,drug_alcohol_worker,20,",
-            "P03,drug_alcohol_worker,23,",
-        )
-        .replace(
-            "demographics.csv",
-            "P03,age_band,35_44,22",
-            "P03,age_band,35_44,25",
-        )
-        .write(&dir.path().join("2024"));
+    Fixture::p03_corrected().write(&dir.path().join("2024"));
     let stdout = build(dir.path(), &["--issue-date", "2025-01-15"]);
     let after = pdfs(dir.path());
     let m = manifest(dir.path());

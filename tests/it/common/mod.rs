@@ -95,6 +95,22 @@ impl Fixture {
         self
     }
 
+    /// The clean fixture with one correction: P03's drug and alcohol worker headcount goes
+    /// from 20 to 23, and its demographics follow.
+    pub fn p03_corrected() -> Fixture {
+        Fixture::clean()
+            .replace(
+                "workforce.csv",
+                "P03,drug_alcohol_worker,20,",
+                "P03,drug_alcohol_worker,23,",
+            )
+            .replace(
+                "demographics.csv",
+                "P03,age_band,35_44,22",
+                "P03,age_band,35_44,25",
+            )
+    }
+
     /// Adds an empty column `name` to every line of `file` (a column no report reads: a
     /// warning for the census team, and no figure changes).
     pub fn with_empty_column(mut self, file: &str, name: &str) -> Fixture {
