@@ -1,10 +1,10 @@
 //! The fact table behind every additive figure: one row per workforce row and LA it is
-//! apportioned to, aggregated with polars' lazy group-by. Organisation, LA, region and
+//! apportioned to, aggregated with polars' eager group-by. Organisation, LA, region and
 //! England totals all come from this one table, which is why they reconcile.
 
 use super::totals::Totals;
-use crate::census::Census;
 use crate::domain::{OrgType, Region, Role, Sector};
+use crate::input::census::Census;
 use polars::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
 

@@ -64,9 +64,10 @@ fn unreadable_data_exits_two_naming_the_file() {
 #[test]
 fn the_previous_year_is_found_beside_the_data() {
     let dir = tempfile::tempdir().unwrap();
-    Fixture::clean().write(&dir.path().join("2023"));
     Fixture::clean()
-        .replace("census.toml", "year = 2024", "year = 2024")
+        .replace("census.toml", "year = 2024", "year = 2023")
+        .write(&dir.path().join("2023"));
+    Fixture::clean()
         .replace(
             "workforce.csv",
             "P06,drug_alcohol_worker,20,13.0",

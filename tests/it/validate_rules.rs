@@ -3,9 +3,9 @@
 
 use crate::common;
 
-use census_reports::finding::{Finding, Rule, Severity};
-use census_reports::load::{self, LoadFailure};
-use census_reports::validate::{self, Validation};
+use census_reports::input::finding::{Finding, Rule, Severity};
+use census_reports::input::load::{self, LoadFailure};
+use census_reports::input::validate::{self, Validation};
 use common::Fixture;
 
 fn run(fixture: &Fixture) -> Validation {
@@ -270,11 +270,21 @@ fn references_to_unknown_orgs_and_las() {
 
 #[test]
 fn wte_above_headcount_warns_then_blocks() {
-    let at_limit = Fixture::clean().replace("workforce.csv", "P03,nurse,2,2.0", "P03,nurse,2,2.0");
+    let equal = Fixture::clean();
+    assert!(equal.files["workforce.csv"].contains("P03,nurse,2,2.0"));
     assert!(
-        run(&at_limit).findings.is_empty(),
+        run(&equal).findings.is_empty(),
         "WTE equal to headcount is fine"
     );
+
+    let at_limit = Fixture::clean().replace("workforce.csv", "P03,nurse,2,2.0", "P03,nurse,2,3.0");
+    let v = run(&at_limit);
+    assert_eq!(
+        only(&v.findings, Rule::WteAboveHeadcount).severity,
+        Severity::Warning,
+        "WTE of exactly 1.5 times headcount is a query, not an error"
+    );
+    assert!(v.blocked.is_empty());
 
     let warn = Fixture::clean().replace("workforce.csv", "P03,nurse,2,2.0", "P03,nurse,2,2.6");
     let v = run(&warn);
