@@ -5,10 +5,10 @@
 //! Typesetting is measured cold: typst's memo cache is emptied before every sample, as the
 //! batch build empties it every few reports.
 
-use census_reports::census::Date;
+use census_reports::input::census::Date;
+use census_reports::input::pipeline::{self, CensusRun};
 use census_reports::metrics::mdt::Assumptions;
 use census_reports::metrics::Metrics;
-use census_reports::pipeline::{self, CensusRun};
 use census_reports::render::messages::Messages;
 use census_reports::render::model::ReportContext;
 use census_reports::render::typeset::Typesetter;

@@ -2,9 +2,8 @@
 //! the work. No logic lives here beyond choosing defaults and exit codes.
 
 use crate::app::build::{BuildRequest, BuildRun};
-use crate::app::RunError;
+use crate::app::{RunError, EXIT_FINDINGS, EXIT_INTERRUPTED};
 use crate::batch::{self, Selection};
-use crate::load::LoadFailure;
 use crate::metrics::export::Format;
 use crate::render::ReportKind;
 use crate::sample::{self, SampleOptions};
@@ -14,6 +13,26 @@ use std::process::ExitCode;
 
 /// The census folder used when `--data` is not given: the latest bundled sample year.
 pub const DEFAULT_DATA: &str = "sample-data/2024";
+
+/// The census-year folder a command reads.
+#[derive(Debug, Clone, clap::Args)]
+pub struct DataArgs {
+    /// The census-year folder; earlier years are found beside it (default: the bundled 2024
+    /// sample).
+    #[arg(long, default_value = DEFAULT_DATA)]
+    pub data: PathBuf,
+}
+
+/// What every command that computes figures reads: the census folder and the MDT
+/// calculator's assumptions.
+#[derive(Debug, Clone, clap::Args)]
+pub struct FiguresArgs {
+    #[command(flatten)]
+    pub census: DataArgs,
+    /// MDT calculator assumptions (default: the shipped illustrative ones).
+    #[arg(long)]
+    pub assumptions: Option<PathBuf>,
+}
 
 #[derive(Debug, Parser)]
 #[command(
@@ -32,8 +51,8 @@ pub enum CollectionCommand {
     /// the LAs with incomplete coverage, and chasers.csv, coverage.csv and
     /// queries_open.csv for the census team.
     Status {
-        #[arg(long, default_value = DEFAULT_DATA)]
-        data: PathBuf,
+        #[command(flatten)]
+        input: DataArgs,
         /// Where to write the files (default: out/<year>/collection).
         #[arg(long)]
         out: Option<PathBuf>,
@@ -56,8 +75,8 @@ pub enum PlansCommand {
     /// Read and check every workbook in a census folder's `expansion_plans/` and print the
     /// findings, each naming workbook, sheet and cell.
     Check {
-        #[arg(long, default_value = DEFAULT_DATA)]
-        data: PathBuf,
+        #[command(flatten)]
+        input: DataArgs,
     },
 }
 
@@ -65,9 +84,8 @@ pub enum PlansCommand {
 pub enum Command {
     /// Check a census folder and write the queries to send back to participants.
     Validate {
-        /// The census-year folder.
-        #[arg(long, default_value = DEFAULT_DATA)]
-        data: PathBuf,
+        #[command(flatten)]
+        input: DataArgs,
         /// Last year's folder, for the year-on-year rule (default: the sibling folder named
         /// for the previous year, when there is one).
         #[arg(long)]
@@ -82,8 +100,8 @@ pub enum Command {
     },
     /// Build every report (PDF, data companion, manifest) for a census year.
     Build {
-        #[arg(long, default_value = DEFAULT_DATA)]
-        data: PathBuf,
+        #[command(flatten)]
+        input: FiguresArgs,
         /// Output folder (default: out/<year>).
         #[arg(long)]
         out: Option<PathBuf>,
@@ -97,8 +115,6 @@ pub enum Command {
         /// Worker threads (default: one per core).
         #[arg(long)]
         jobs: Option<usize>,
-        #[arg(long)]
-        assumptions: Option<PathBuf>,
         /// Lay the templates in this folder over the shipped ones, file by file (`.typ`,
         /// `.j2`, anything under `assets/`).
         #[arg(long)]
@@ -146,16 +162,14 @@ pub enum Command {
     /// Write one report's template data, charts and the template set to a folder, so that
     /// the typst CLI renders the same report (for editing templates).
     TemplateData {
-        #[arg(long, default_value = DEFAULT_DATA)]
-        data: PathBuf,
+        #[command(flatten)]
+        input: FiguresArgs,
         /// The report's id: org_id, LA code, region slug or `england`.
         #[arg(long)]
         only: String,
         /// The folder to write (created if missing).
         #[arg(long)]
         out: PathBuf,
-        #[arg(long)]
-        assumptions: Option<PathBuf>,
         /// Lay these templates over the shipped ones, as `build --templates` does.
         #[arg(long)]
         templates: Option<PathBuf>,
@@ -173,13 +187,11 @@ pub enum Command {
     },
     /// Write the publication workbooks (ODS and xlsx) for England and each region.
     Tables {
-        #[arg(long, default_value = DEFAULT_DATA)]
-        data: PathBuf,
+        #[command(flatten)]
+        input: FiguresArgs,
         /// Output folder (default: out/<year>); the workbooks go to its publication/.
         #[arg(long)]
         out: Option<PathBuf>,
-        #[arg(long)]
-        assumptions: Option<PathBuf>,
     },
     /// Join the manifests and change logs written by `build --shard K/N` runs.
     MergeManifests {
@@ -197,16 +209,16 @@ pub enum Command {
         /// The output folder (default: out/<year> of --data).
         #[arg(long)]
         out: Option<PathBuf>,
-        #[arg(long, default_value = DEFAULT_DATA)]
-        data: PathBuf,
+        #[command(flatten)]
+        input: DataArgs,
         /// Rewrite changes.csv from the kept versions instead (ID is then `all`).
         #[arg(long)]
         rebuild_changes: bool,
     },
     /// Export every figure for every unit and year present as one long table.
     Metrics {
-        #[arg(long, default_value = DEFAULT_DATA)]
-        data: PathBuf,
+        #[command(flatten)]
+        input: FiguresArgs,
         /// Output file (default: out/<year>/metrics.<format>).
         #[arg(long)]
         out: Option<PathBuf>,
@@ -215,9 +227,6 @@ pub enum Command {
         /// Start CSV output with a UTF-8 byte-order mark, for Excel.
         #[arg(long)]
         bom: bool,
-        /// MDT calculator assumptions (default: the shipped illustrative ones).
-        #[arg(long)]
-        assumptions: Option<PathBuf>,
     },
     /// How one figure of one report was made: the figure as printed, its definition and the
     /// arithmetic from the input files (each contribution with its file and line).
@@ -226,16 +235,14 @@ pub enum Command {
         id: String,
         /// The measure's key, as in the metrics export (e.g. vacancy_rate, attributed_wte).
         measure: String,
-        #[arg(long, default_value = DEFAULT_DATA)]
-        data: PathBuf,
+        #[command(flatten)]
+        input: FiguresArgs,
         #[arg(long, value_enum, default_value_t = ExplainFormat::Text)]
         format: ExplainFormat,
         /// Show a figure withheld by disclosure control and the counts behind it (for
         /// analysts only: not for publication).
         #[arg(long)]
         unsuppressed: bool,
-        #[arg(long)]
-        assumptions: Option<PathBuf>,
     },
     /// MDT workforce calculator: required against actual WTE for one LA, with a what-if.
     Mdt {
@@ -248,10 +255,8 @@ pub enum Command {
         /// Children and young people in treatment (default: the census figure).
         #[arg(long)]
         young_people: Option<u64>,
-        #[arg(long, default_value = DEFAULT_DATA)]
-        data: PathBuf,
-        #[arg(long)]
-        assumptions: Option<PathBuf>,
+        #[command(flatten)]
+        input: FiguresArgs,
     },
     /// Generate a synthetic, realistic census folder (deterministic for a seed).
     Sample {
@@ -274,26 +279,34 @@ pub enum ExplainFormat {
     Json,
 }
 
-pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    match cli.command {
+/// Runs one command and turns its outcome into an exit code: 0 done, 1 done but problems
+/// found, 2 could not do it (one message, from [`fail`]), 130 stopped by a signal.
+pub fn run(cli: Cli) -> ExitCode {
+    match dispatch(cli.command) {
+        Ok(code) => code,
+        Err(err) => fail(&err),
+    }
+}
+
+fn dispatch(command: Command) -> Result<ExitCode, RunError> {
+    match command {
         Command::Validate {
-            data,
+            input,
             previous,
             out,
             bom,
         } => run_validate(&crate::app::validate::ValidateRequest {
-            data,
+            data: input.data,
             previous,
             out,
             bom,
         }),
         Command::Build {
-            data,
+            input,
             out,
             kinds,
             only,
             jobs,
-            assumptions,
             templates,
             force,
             issue_date,
@@ -307,14 +320,16 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             summary,
         } => {
             let request = BuildRequest {
-                data,
+                data: input.census.data,
                 out,
                 selection: Selection { kinds, only, shard },
                 jobs,
-                assumptions,
+                assumptions: input.assumptions,
                 templates,
                 force,
-                issue_date: issue_date.map(|d| parse_issue_date(&d)).transpose()?,
+                issue_date: issue_date
+                    .map(|d| parse_date("issue-date", &d))
+                    .transpose()?,
                 progress: true,
                 wait,
                 formats: crate::render::Formats::of(&formats),
@@ -326,42 +341,34 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             run_build(&request, timings.as_deref())
         }
         Command::TemplateData {
-            data,
+            input,
             only,
             out,
-            assumptions,
             templates,
         } => {
             let request = crate::app::template_data::PreviewRequest {
-                data,
+                data: input.census.data,
                 id: only,
                 out,
-                assumptions,
+                assumptions: input.assumptions,
                 templates,
             };
-            match crate::app::template_data::write(&request) {
-                Ok(preview) => {
-                    println!(
-                        "wrote the template data, charts, templates and fonts of {} ({}) to {}",
-                        preview.id,
-                        preview.kind.code(),
-                        request.out.display()
-                    );
-                    println!(
-                        "render it with the typst CLI (0.15):\n  {}\nand its HTML edition:\n  {}",
-                        preview.command(),
-                        preview.html_command()
-                    );
-                    Ok(ExitCode::SUCCESS)
-                }
-                Err(err) => Ok(report_error(&err)),
-            }
+            let preview = crate::app::template_data::write(&request)?;
+            println!(
+                "wrote the template data, charts, templates and fonts of {} ({}) to {}",
+                preview.id,
+                preview.kind.code(),
+                request.out.display()
+            );
+            println!(
+                "render it with the typst CLI (0.15):\n  {}\nand its HTML edition:\n  {}",
+                preview.command(),
+                preview.html_command()
+            );
+            Ok(ExitCode::SUCCESS)
         }
         Command::MergeManifests { out, wait } => {
-            let (shards, reports) = match crate::app::merge::merge(&out, wait) {
-                Ok(counts) => counts,
-                Err(err) => return Ok(report_error(&err)),
-            };
+            let (shards, reports) = crate::app::merge::merge(&out, wait)?;
             println!(
                 "merged {shards} shard manifest(s): {reports} report(s) in {}",
                 out.join("manifest.json").display()
@@ -370,108 +377,91 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Plans { command } => run_plans(command),
         Command::Collection {
-            command: CollectionCommand::Status { data, out },
+            command: CollectionCommand::Status { input, out },
         } => {
-            let request = crate::app::collection::StatusRequest { data, out };
-            match crate::app::collection::status(&request) {
-                Ok(status) => {
-                    let out = status
-                        .files
-                        .first()
-                        .and_then(|f| f.parent())
-                        .map(std::path::Path::to_path_buf)
-                        .unwrap_or_default();
-                    print!("{}", status.text(&out));
-                    Ok(ExitCode::SUCCESS)
-                }
-                Err(err) => Ok(report_error(&err)),
-            }
+            let request = crate::app::collection::StatusRequest {
+                data: input.data,
+                out,
+            };
+            let status = crate::app::collection::status(&request)?;
+            let out = status
+                .files
+                .first()
+                .and_then(|f| f.parent())
+                .map(std::path::Path::to_path_buf)
+                .unwrap_or_default();
+            print!("{}", status.text(&out));
+            Ok(ExitCode::SUCCESS)
         }
-        Command::Tables {
-            data,
-            out,
-            assumptions,
-        } => {
+        Command::Tables { input, out } => {
             let started = std::time::Instant::now();
-            match crate::app::tables::write(&data, out, assumptions.as_deref()) {
-                Ok(files) => {
-                    for file in &files {
-                        println!("{}", file.display());
-                    }
-                    println!(
-                        "{} workbook file(s) written in {:.2} s",
-                        files.len(),
-                        started.elapsed().as_secs_f64()
-                    );
-                    Ok(ExitCode::SUCCESS)
-                }
-                Err(err) => Ok(report_error(&err)),
+            let files =
+                crate::app::tables::write(&input.census.data, out, input.assumptions.as_deref())?;
+            for file in &files {
+                println!("{}", file.display());
             }
+            println!(
+                "{} workbook file(s) written in {:.2} s",
+                files.len(),
+                started.elapsed().as_secs_f64()
+            );
+            Ok(ExitCode::SUCCESS)
         }
         Command::History {
             id,
             out,
-            data,
+            input,
             rebuild_changes,
-        } => run_history(&id, out, &data, rebuild_changes),
+        } => run_history(&id, out, &input.data, rebuild_changes),
         Command::Metrics {
-            data,
+            input,
             out,
             format,
             bom,
-            assumptions,
         } => run_metrics(&crate::app::metrics::MetricsRequest {
-            data,
+            data: input.census.data,
             out,
             format,
             bom,
-            assumptions,
+            assumptions: input.assumptions,
         }),
         Command::Explain {
             id,
             measure,
-            data,
+            input,
             format,
             unsuppressed,
-            assumptions,
         } => {
             let request = crate::app::explain::ExplainRequest {
-                data,
+                data: input.census.data,
                 id,
                 measure,
-                assumptions,
+                assumptions: input.assumptions,
                 unsuppressed,
             };
-            match crate::app::explain::explain(&request) {
-                Ok(explanation) => {
-                    match format {
-                        ExplainFormat::Text => print!("{}", explanation.text()),
-                        ExplainFormat::Json => {
-                            println!("{}", serde_json::to_string_pretty(&explanation)?)
-                        }
-                    }
-                    Ok(ExitCode::SUCCESS)
-                }
-                Err(crate::app::explain::ExplainError::Run(err)) => Ok(report_error(&err)),
-                Err(err) => {
-                    eprintln!("error: {err}");
-                    Ok(ExitCode::from(EXIT_UNREADABLE))
-                }
+            let explanation = crate::app::explain::explain(&request)?;
+            match format {
+                ExplainFormat::Text => print!("{}", explanation.text()),
+                ExplainFormat::Json => println!("{}", serde_json::to_string_pretty(&explanation)?),
             }
+            Ok(ExitCode::SUCCESS)
         }
         Command::Mdt {
             la,
             in_treatment,
             young_people,
-            data,
-            assumptions,
-        } => run_mdt(&crate::app::mdt::MdtRequest {
-            la_code: la,
-            in_treatment,
-            young_people,
-            data,
-            assumptions,
-        }),
+            input,
+        } => {
+            let result = crate::app::mdt::calculate(&crate::app::mdt::MdtRequest {
+                la_code: la,
+                in_treatment,
+                young_people,
+                data: input.census.data,
+                assumptions: input.assumptions,
+            })?;
+            print!("{}", result.text());
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Sample {
             year,
             out,
@@ -486,17 +476,34 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// Exit codes shared by the commands: 0 clean, 1 problems found, 2 input unreadable.
-pub const EXIT_FINDINGS: u8 = 1;
-pub const EXIT_UNREADABLE: u8 = 2;
+/// Prints why a command could not do its job, and its exit code.
+fn fail(err: &RunError) -> ExitCode {
+    match err {
+        RunError::Unreadable(failure) => {
+            eprintln!(
+                "{} could not be read as a census folder:",
+                failure.dir.display()
+            );
+            for finding in &failure.findings {
+                eprintln!("  {finding}");
+            }
+        }
+        err => eprintln!("error: {err}"),
+    }
+    ExitCode::from(err.exit_code())
+}
 
-fn run_validate(request: &crate::app::validate::ValidateRequest) -> anyhow::Result<ExitCode> {
-    use crate::app::validate::ValidateError;
-    let validated = match crate::app::validate::run(request) {
-        Ok(validated) => validated,
-        Err(ValidateError::Unreadable(failure)) => return Ok(report_unreadable(&failure)),
-        Err(err) => return Err(err.into()),
-    };
+/// 0, or 1 when the command ran and found problems.
+fn found_problems(problems: bool) -> ExitCode {
+    if problems {
+        ExitCode::from(EXIT_FINDINGS)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn run_validate(request: &crate::app::validate::ValidateRequest) -> Result<ExitCode, RunError> {
+    let validated = crate::app::validate::run(request)?;
     for note in &validated.notes {
         eprintln!("note: {note}");
     }
@@ -509,66 +516,33 @@ fn run_validate(request: &crate::app::validate::ValidateRequest) -> anyhow::Resu
         "\nQueries written to {}",
         validated.out.join("queries.csv").display()
     );
-    Ok(if summary.errors > 0 {
-        ExitCode::from(EXIT_FINDINGS)
-    } else {
-        ExitCode::SUCCESS
-    })
+    Ok(found_problems(summary.errors > 0))
 }
 
-fn report_unreadable(failure: &LoadFailure) -> ExitCode {
-    eprintln!(
-        "{} could not be read as a census folder:",
-        failure.dir.display()
+fn run_metrics(request: &crate::app::metrics::MetricsRequest) -> Result<ExitCode, RunError> {
+    let written = crate::app::metrics::write(request)?;
+    for note in &written.notes {
+        eprintln!("note: {note}");
+    }
+    let years: Vec<String> = written.years.iter().map(u16::to_string).collect();
+    println!(
+        "{} rows for {} ({} organisation(s) blocked by validation) written to {}",
+        written.rows,
+        years.join(", "),
+        written.blocked,
+        written.out.display()
     );
-    for finding in &failure.findings {
-        eprintln!("  {finding}");
-    }
-    ExitCode::from(EXIT_UNREADABLE)
+    Ok(ExitCode::SUCCESS)
 }
 
-fn run_metrics(request: &crate::app::metrics::MetricsRequest) -> anyhow::Result<ExitCode> {
-    use crate::app::metrics::MetricsCommandError;
-    match crate::app::metrics::write(request) {
-        Ok(written) => {
-            for note in &written.notes {
-                eprintln!("note: {note}");
-            }
-            let years: Vec<String> = written.years.iter().map(u16::to_string).collect();
-            println!(
-                "{} rows for {} ({} organisation(s) blocked by validation) written to {}",
-                written.rows,
-                years.join(", "),
-                written.blocked,
-                written.out.display()
-            );
-            Ok(ExitCode::SUCCESS)
-        }
-        Err(MetricsCommandError::Run(err)) => Ok(report_error(&err)),
-        Err(err) => Err(err.into()),
-    }
-}
-
-fn run_mdt(request: &crate::app::mdt::MdtRequest) -> anyhow::Result<ExitCode> {
-    match crate::app::mdt::calculate(request) {
-        Ok(result) => {
-            print!("{}", result.text());
-            Ok(ExitCode::SUCCESS)
-        }
-        Err(crate::app::mdt::MdtError::Run(err)) => Ok(report_error(&err)),
-        Err(err) => {
-            eprintln!("error: {err}");
-            Ok(ExitCode::from(EXIT_UNREADABLE))
-        }
-    }
-}
-
-fn parse_issue_date(text: &str) -> anyhow::Result<crate::census::Date> {
+/// A date option: YYYY-MM-DD, or `today` for the system clock.
+fn parse_date(option: &'static str, text: &str) -> Result<crate::input::census::Date, RunError> {
     if text == "today" {
-        return Ok(crate::census::Date::today());
+        return Ok(crate::input::census::Date::today());
     }
-    crate::census::Date::parse(text).ok_or_else(|| {
-        anyhow::anyhow!("--issue-date '{text}' is not a date; write YYYY-MM-DD or today")
+    crate::input::census::Date::parse(text).ok_or_else(|| RunError::NotADate {
+        option,
+        value: text.to_string(),
     })
 }
 
@@ -590,32 +564,14 @@ fn stop_cleanly_on_signals() {
     }
 }
 
-/// Exit code of a build stopped by Ctrl-C or SIGTERM (128 + SIGINT), as shells expect.
-pub const EXIT_INTERRUPTED: u8 = 130;
-
-/// One clear message for an error that stops a command, and exit code 2.
-fn report_error(err: &RunError) -> ExitCode {
-    match err {
-        RunError::Unreadable(failure) => report_unreadable(failure),
-        err => {
-            eprintln!("error: {err}");
-            ExitCode::from(EXIT_UNREADABLE)
-        }
-    }
-}
-
 fn run_history(
     id: &str,
     out: Option<PathBuf>,
     data: &Path,
     rebuild_changes: bool,
-) -> anyhow::Result<ExitCode> {
-    let Some(out) = crate::app::history::output_folder(out, data) else {
-        anyhow::bail!(
-            "give the output folder with --out (no census year in {})",
-            data.display()
-        );
-    };
+) -> Result<ExitCode, RunError> {
+    let out = crate::app::history::output_folder(out, data)
+        .ok_or_else(|| RunError::NoOutputFolder(data.display().to_string()))?;
     if rebuild_changes {
         let (path, count) = crate::app::history::rebuild_changes(&out)?;
         println!(
@@ -626,19 +582,21 @@ fn run_history(
     }
     let history = crate::app::history::history(&out, id)?;
     if history.versions.is_empty() {
-        eprintln!("error: no report '{id}' in {}", out.display());
-        return Ok(ExitCode::from(EXIT_UNREADABLE));
+        return Err(RunError::NoHistory {
+            id: id.to_string(),
+            out: out.display().to_string(),
+        });
     }
     print!("{}", history.text());
     Ok(ExitCode::SUCCESS)
 }
 
-fn run_plans(command: PlansCommand) -> anyhow::Result<ExitCode> {
+fn run_plans(command: PlansCommand) -> Result<ExitCode, RunError> {
     match command {
         PlansCommand::Template { out, date } => {
             let date = match date {
-                Some(d) => parse_issue_date(&d)?,
-                None => crate::census::Date::today(),
+                Some(d) => parse_date("date", &d)?,
+                None => crate::input::census::Date::today(),
             };
             crate::app::plans::template(&out, date)?;
             println!(
@@ -647,29 +605,17 @@ fn run_plans(command: PlansCommand) -> anyhow::Result<ExitCode> {
             );
             Ok(ExitCode::SUCCESS)
         }
-        PlansCommand::Check { data } => match crate::app::plans::check(&data) {
-            Ok(check) => {
-                print!("{}", check.text());
-                Ok(if check.errors > 0 {
-                    ExitCode::from(EXIT_FINDINGS)
-                } else {
-                    ExitCode::SUCCESS
-                })
-            }
-            Err(failure) => {
-                eprintln!("{failure}");
-                Ok(ExitCode::from(EXIT_UNREADABLE))
-            }
-        },
+        PlansCommand::Check { input } => {
+            let check = crate::app::plans::check(&input.data)?;
+            print!("{}", check.text());
+            Ok(found_problems(check.errors > 0))
+        }
     }
 }
 
-fn run_build(request: &BuildRequest, timings: Option<&Path>) -> anyhow::Result<ExitCode> {
+fn run_build(request: &BuildRequest, timings: Option<&Path>) -> Result<ExitCode, RunError> {
     stop_cleanly_on_signals();
-    let run = match crate::app::build::run(request) {
-        Ok(run) => run,
-        Err(err) => return Ok(report_error(&err)),
-    };
+    let run = crate::app::build::run(request)?;
     if let Some(path) = timings {
         let json = run.timings_json();
         crate::export::write_atomic(path, format!("{json}\n").as_bytes())?;
@@ -699,11 +645,7 @@ fn run_build(request: &BuildRequest, timings: Option<&Path>) -> anyhow::Result<E
         {
             eprintln!("would fail: {}: {}", d.id, d.detail);
         }
-        return Ok(if summary.failed > 0 {
-            ExitCode::from(EXIT_FINDINGS)
-        } else {
-            ExitCode::SUCCESS
-        });
+        return Ok(found_problems(summary.failed > 0));
     }
     print!("{}", report.text());
     for (id, error) in &summary.failures {
@@ -722,9 +664,5 @@ fn run_build(request: &BuildRequest, timings: Option<&Path>) -> anyhow::Result<E
         );
         return Ok(ExitCode::from(EXIT_INTERRUPTED));
     }
-    Ok(if summary.failed > 0 {
-        ExitCode::from(EXIT_FINDINGS)
-    } else {
-        ExitCode::SUCCESS
-    })
+    Ok(found_problems(summary.failed > 0))
 }

@@ -4,25 +4,17 @@
 
 pub mod app;
 pub mod batch;
-pub mod census;
 pub mod charts;
 pub mod cli;
 pub mod domain;
 pub mod export;
-pub mod finding;
 pub mod format;
-pub mod load;
+pub mod input;
 pub mod metrics;
-pub mod pipeline;
-pub mod plans;
-
 pub mod publication;
-pub mod reference;
 pub mod render;
 pub mod sample;
-pub mod spreadsheet;
 pub mod stats;
-pub mod validate;
 
 /// mimalloc instead of glibc's malloc, for the program, its tests and its benchmarks: typst
 /// allocates and frees a great many small objects for every report (glibc's malloc was a

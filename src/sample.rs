@@ -6,10 +6,10 @@
 //! name is invented. A handful of deliberate data-quality problems per year give
 //! `validate` real queries to find (and one blocking error in 2023).
 
-use crate::census::Date;
 use crate::domain::{Dimension, DimensionFamily, OrgType, Region, Role, Sector, Service};
 use crate::export::{csv_bytes, write_atomic, WriteError};
-use crate::reference::{self, ReferenceLa};
+use crate::input::census::Date;
+use crate::input::reference::{self, ReferenceLa};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::collections::BTreeMap;
@@ -1319,7 +1319,7 @@ impl<'a> YearBuilder<'a> {
     /// the data-quality problems the checks find.
     fn plan_workbooks(&self) -> Vec<(String, Vec<u8>)> {
         use crate::domain::PlanCategory::{self, *};
-        use crate::plans::LaPlan;
+        use crate::input::plans::LaPlan;
         // Share of the LA's 2022 provider WTE, and yearly growth planned.
         let categories: [(PlanCategory, f64, f64); 13] = [
             (SocialWorkers, 0.015, 0.05),
@@ -1394,14 +1394,14 @@ impl<'a> YearBuilder<'a> {
                 }
                 _ => {}
             }
-            let bytes = crate::plans::template_workbook(
+            let bytes = crate::input::plans::template_workbook(
                 Some(&plan),
                 Some((&la.la_code, &la.la_name)),
                 published,
             )
             .unwrap_or_default();
             out.push((
-                format!("{}/{}.xlsx", crate::plans::PLANS_DIR, la.la_code),
+                format!("{}/{}.xlsx", crate::input::plans::PLANS_DIR, la.la_code),
                 bytes,
             ));
         }
@@ -1411,7 +1411,7 @@ impl<'a> YearBuilder<'a> {
     /// The actual continuity of care for prison leavers (PHOF C20) by LA, for each year up to
     /// the census's plan year: about 37% nationally in 2021-22, rising a few points a year.
     fn continuity_csv(&self) -> Vec<u8> {
-        let last = crate::census::PlanYear::for_census(self.year).start;
+        let last = crate::input::census::PlanYear::for_census(self.year).start;
         let mut rows = Vec::new();
         for (la, _, _, _, _) in &self.las {
             let mut rng = ChaCha8Rng::seed_from_u64(0x6332_3020 ^ fnv(&la.la_code));

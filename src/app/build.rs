@@ -5,9 +5,9 @@
 use super::{assumptions, default_out, RunError};
 use crate::batch::revisions::{self, Decision, Decisions};
 use crate::batch::{self, lock, up_to_date, BuildOptions, BuildSummary, Selection, Shard};
-use crate::census::Date;
 use crate::export::write_atomic;
-use crate::pipeline;
+use crate::input::census::Date;
+use crate::input::pipeline;
 use crate::render::{Formats, Templates};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -124,7 +124,8 @@ pub fn run(request: &BuildRequest) -> Result<BuildRun, RunError> {
         ],
     );
     let planned = request.out.clone().or_else(|| {
-        crate::load::census_year(&request.data).map(|y| PathBuf::from("out").join(y.to_string()))
+        crate::input::load::census_year(&request.data)
+            .map(|y| PathBuf::from("out").join(y.to_string()))
     });
     let out = match planned {
         Some(out) => out,

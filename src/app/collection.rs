@@ -7,9 +7,9 @@
 use super::RunError;
 use crate::domain::{OrgType, Region};
 use crate::export::{csv_bytes, write_atomic};
+use crate::input::pipeline;
 use crate::metrics::export::number_text;
 use crate::metrics::participation::{Participation, Response};
-use crate::pipeline;
 use std::path::{Path, PathBuf};
 
 pub const CHASERS_FILE: &str = "chasers.csv";
@@ -43,7 +43,7 @@ pub fn status(request: &StatusRequest) -> Result<CollectionStatus, RunError> {
         .out
         .clone()
         .unwrap_or_else(|| super::default_out(census).join("collection"));
-    let per_org = crate::validate::Summary::of(&run.validation.findings).by_org;
+    let per_org = crate::input::validate::Summary::of(&run.validation.findings).by_org;
     let open_queries: Vec<(String, String, usize, usize)> = census
         .organisations
         .iter()
@@ -187,7 +187,7 @@ impl CollectionStatus {
             line(format!(
                 "census {}: no {} in the folder, so who has not returned is not known.",
                 self.year,
-                crate::load::EXPECTED_PARTICIPANTS
+                crate::input::load::EXPECTED_PARTICIPANTS
             ));
             line(format!(
                 "{} return(s) have open validation errors.",

@@ -6,15 +6,15 @@
 
 use super::RunError;
 use crate::batch;
-use crate::census::Census;
 use crate::domain::{Dimension, OrgType, NOT_KNOWN};
-use crate::load;
+use crate::input::census::Census;
+use crate::input::load;
+use crate::input::pipeline;
 use crate::metrics::catalogue::{self, AreaInput, Measure, Method, Quantity, Term};
 use crate::metrics::diversity::{MIN_CELL, MIN_UNIT_HEADCOUNT};
 use crate::metrics::export::number_text;
 use crate::metrics::mdt::MDT_GROUPS;
 use crate::metrics::{EntityKind, Metric, Metrics, Unit, YearMetrics};
-use crate::pipeline;
 use serde::Serialize;
 use std::path::PathBuf;
 
@@ -28,20 +28,6 @@ pub struct ExplainRequest {
     pub assumptions: Option<PathBuf>,
     /// Show a figure withheld by disclosure control, and the counts behind it.
     pub unsuppressed: bool,
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum ExplainError {
-    #[error(transparent)]
-    Run(#[from] RunError),
-    #[error("no measure is called '{0}'; the measures are: {1}")]
-    UnknownMeasure(String, String),
-    #[error("{measure} does not apply to {kind} reports; it applies to: {applies}")]
-    NotApplicable {
-        measure: String,
-        kind: String,
-        applies: String,
-    },
 }
 
 /// One figure, explained.
@@ -118,14 +104,14 @@ pub struct Previous {
 }
 
 /// Loads the census, computes its figures and explains one.
-pub fn explain(request: &ExplainRequest) -> Result<Explanation, ExplainError> {
+pub fn explain(request: &ExplainRequest) -> Result<Explanation, RunError> {
     let measure = catalogue::find(&request.measure).ok_or_else(|| {
         let keys: Vec<&str> = catalogue::MEASURES.iter().map(|m| m.key).collect();
-        ExplainError::UnknownMeasure(request.measure.clone(), keys.join(", "))
+        RunError::UnknownMeasure(request.measure.clone(), keys.join(", "))
     })?;
-    let assumptions = super::assumptions(request.assumptions.as_deref()).map_err(RunError::from)?;
-    let run = pipeline::open(&request.data).map_err(RunError::Unreadable)?;
-    let metrics = run.metrics(&assumptions).map_err(RunError::from)?;
+    let assumptions = super::assumptions(request.assumptions.as_deref())?;
+    let run = pipeline::open(&request.data)?;
+    let metrics = run.metrics(&assumptions)?;
     let plan = batch::plan::one(&metrics, run.census(), &run.validation.blocked, &request.id)
         .ok_or_else(|| RunError::NoReport(request.id.clone()))?;
     let unit = metrics
@@ -150,9 +136,9 @@ pub fn explain_unit(
     report: &str,
     measure: &'static Measure,
     unsuppressed: bool,
-) -> Result<Explanation, ExplainError> {
+) -> Result<Explanation, RunError> {
     if !measure.applies(unit.kind) {
-        return Err(ExplainError::NotApplicable {
+        return Err(RunError::NotApplicable {
             measure: measure.key.to_string(),
             kind: unit.kind.code().to_string(),
             applies: measure

@@ -11,7 +11,9 @@ use std::path::{Path, PathBuf};
 
 /// `--out`, or `out/<year>` for the census year of `data`; None when neither says.
 pub fn output_folder(out: Option<PathBuf>, data: &Path) -> Option<PathBuf> {
-    out.or_else(|| crate::load::census_year(data).map(|y| PathBuf::from("out").join(y.to_string())))
+    out.or_else(|| {
+        crate::input::load::census_year(data).map(|y| PathBuf::from("out").join(y.to_string()))
+    })
 }
 
 /// One report's versions in an output folder.

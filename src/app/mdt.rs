@@ -2,9 +2,9 @@
 //! treatment.
 
 use super::RunError;
+use crate::input::pipeline;
 use crate::metrics::mdt::{self, MdtLine};
 use crate::metrics::EntityKind;
-use crate::pipeline;
 use std::path::PathBuf;
 
 #[derive(Debug, Clone)]
@@ -30,21 +30,13 @@ pub struct MdtResult {
     pub lines: Vec<MdtLine>,
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum MdtError {
-    #[error(transparent)]
-    Run(#[from] RunError),
-    #[error("{0} is not a local authority in {1}; codes look like E08000035")]
-    UnknownLa(String, String),
-}
-
-pub fn calculate(request: &MdtRequest) -> Result<MdtResult, MdtError> {
-    let assumptions = super::assumptions(request.assumptions.as_deref()).map_err(RunError::from)?;
-    let run = pipeline::open(&request.data).map_err(RunError::Unreadable)?;
-    let metrics = run.metrics(&assumptions).map_err(RunError::from)?;
+pub fn calculate(request: &MdtRequest) -> Result<MdtResult, RunError> {
+    let assumptions = super::assumptions(request.assumptions.as_deref())?;
+    let run = pipeline::open(&request.data)?;
+    let metrics = run.metrics(&assumptions)?;
     let unit = metrics.current.unit(EntityKind::La, &request.la_code);
     let (Some(unit), Some(area)) = (unit, unit.and_then(|u| u.area.as_ref())) else {
-        return Err(MdtError::UnknownLa(
+        return Err(RunError::UnknownLa(
             request.la_code.clone(),
             request.data.display().to_string(),
         ));

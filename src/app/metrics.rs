@@ -1,8 +1,8 @@
 //! `metrics`: every figure for every unit and every year present, as one long table.
 
 use super::RunError;
+use crate::input::pipeline;
 use crate::metrics::export::{self, Format};
-use crate::pipeline;
 use std::path::PathBuf;
 
 #[derive(Debug, Clone)]
@@ -28,20 +28,10 @@ pub struct Written {
     pub notes: Vec<String>,
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum MetricsCommandError {
-    #[error(transparent)]
-    Run(#[from] RunError),
-    #[error(transparent)]
-    Export(#[from] export::ExportError),
-    #[error(transparent)]
-    Write(#[from] crate::export::WriteError),
-}
-
-pub fn write(request: &MetricsRequest) -> Result<Written, MetricsCommandError> {
-    let assumptions = super::assumptions(request.assumptions.as_deref()).map_err(RunError::from)?;
-    let run = pipeline::open(&request.data).map_err(RunError::Unreadable)?;
-    let metrics = run.metrics(&assumptions).map_err(RunError::from)?;
+pub fn write(request: &MetricsRequest) -> Result<Written, RunError> {
+    let assumptions = super::assumptions(request.assumptions.as_deref())?;
+    let run = pipeline::open(&request.data)?;
+    let metrics = run.metrics(&assumptions)?;
     let rows = export::rows(&metrics);
     let extension = match request.format {
         Format::Csv => "csv",

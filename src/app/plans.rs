@@ -1,16 +1,15 @@
 //! `plans`: the blank expansion planning workbook to send to LAs, and a check of the
 //! returned ones.
 
-use crate::census::Date;
-use crate::finding::{Finding, Severity};
-use crate::load::LoadFailure;
+use super::RunError;
+use crate::input::census::Date;
+use crate::input::finding::{Finding, Severity};
 use std::path::Path;
 use std::time::Duration;
 
 /// Writes the blank planning workbook dated `date` to `out`.
-pub fn template(out: &Path, date: Date) -> anyhow::Result<()> {
-    let bytes = crate::plans::template_workbook(None, None, date)
-        .map_err(|e| anyhow::anyhow!("writing the planning template: {e}"))?;
+pub fn template(out: &Path, date: Date) -> Result<(), RunError> {
+    let bytes = crate::input::plans::template_workbook(None, None, date)?;
     crate::export::write_atomic(out, &bytes)?;
     Ok(())
 }
@@ -27,12 +26,12 @@ pub struct PlansCheck {
 }
 
 /// Reads the census folder `data` and its planning workbooks.
-pub fn check(data: &Path) -> Result<PlansCheck, LoadFailure> {
-    let loaded = crate::load::load(data)?;
+pub fn check(data: &Path) -> Result<PlansCheck, RunError> {
+    let loaded = crate::input::load::load(data)?;
     let findings: Vec<Finding> = loaded
         .findings
         .iter()
-        .filter(|f| crate::plans::is_plan_finding(f))
+        .filter(|f| crate::input::plans::is_plan_finding(f))
         .cloned()
         .collect();
     let errors = findings

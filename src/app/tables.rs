@@ -2,7 +2,7 @@
 //! (`build` writes them too whenever it builds the national report).
 
 use super::{assumptions, default_out, RunError};
-use crate::pipeline;
+use crate::input::pipeline;
 use std::path::{Path, PathBuf};
 
 /// Writes the workbooks; returns the files written.

@@ -5,7 +5,7 @@
 use super::RunError;
 use crate::batch;
 use crate::export::write_atomic;
-use crate::pipeline;
+use crate::input::pipeline;
 use crate::render::typeset::FONTS;
 use crate::render::{self, model::ReportContext, Issue, ReportKind, Templates};
 use std::path::PathBuf;

@@ -1,9 +1,10 @@
 //! `validate`: checks a census folder against every rule and writes the queries to send
 //! back to participants (`queries.csv` and one Markdown list per organisation).
 
-use crate::census::Census;
-use crate::load::{self, LoadFailure, Loaded};
-use crate::validate::{self, Summary, Validation};
+use super::RunError;
+use crate::input::census::Census;
+use crate::input::load::{self, Loaded};
+use crate::input::validate::{self, Summary, Validation};
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, Clone)]
@@ -28,19 +29,7 @@ pub struct Validated {
     pub notes: Vec<String>,
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum ValidateError {
-    #[error(transparent)]
-    Unreadable(#[from] LoadFailure),
-    #[error("writing validation queries to {path}: {source}")]
-    Write {
-        path: String,
-        #[source]
-        source: crate::export::WriteError,
-    },
-}
-
-pub fn run(request: &ValidateRequest) -> Result<Validated, ValidateError> {
+pub fn run(request: &ValidateRequest) -> Result<Validated, RunError> {
     let loaded = load::load(&request.data)?;
     let mut notes = Vec::new();
     let previous = load_previous(
@@ -55,7 +44,7 @@ pub fn run(request: &ValidateRequest) -> Result<Validated, ValidateError> {
         .clone()
         .unwrap_or_else(|| super::default_out(&loaded.census).join("validation"));
     validate::write_queries(&out, &loaded.census, &validation, request.bom).map_err(|source| {
-        ValidateError::Write {
+        RunError::Queries {
             path: out.display().to_string(),
             source,
         }

@@ -76,7 +76,7 @@ pub fn acquire(out: &Path, name: &str, wait: bool) -> Result<BuildLock, LockErro
         "build by pid {} on {}, started {}\n",
         std::process::id(),
         host(),
-        crate::census::utc_now()
+        crate::input::census::utc_now()
     );
     file.set_len(0)
         .and_then(|_| file.rewind())

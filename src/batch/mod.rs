@@ -22,9 +22,9 @@ pub use manifest::{merge_manifests, up_to_date, Manifest, ManifestEntry, Status}
 pub use plan::{Selection, Shard};
 pub use workers::request_stop;
 
-use crate::census::{Census, Date};
 use crate::export::{csv_bytes, write_atomic, WriteError};
-use crate::finding::Finding;
+use crate::input::census::{Census, Date};
+use crate::input::finding::Finding;
 use crate::metrics::Metrics;
 use crate::render::model::ReportContext;
 use crate::render::{Formats, Templates};

@@ -1,8 +1,8 @@
 //! Which reports a build makes: every report of the census year in a fixed order, narrowed
 //! by kind, id and shard.
 
-use crate::census::Census;
 use crate::domain::OrgType;
+use crate::input::census::Census;
 use crate::metrics::{EntityKind, Metrics};
 use crate::render::{ReportKind, ReportPlan};
 use std::collections::BTreeSet;

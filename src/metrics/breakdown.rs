@@ -4,8 +4,8 @@
 //! across organisations, and the LA commissioning teams' make-up.
 
 use super::{Distribution, EntityKind, Totals, Unit};
-use crate::census::Census;
 use crate::domain::{OrgType, Role, RoleGroup, Setting};
+use crate::input::census::Census;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 

@@ -98,7 +98,7 @@ impl Field {
     }
 
     /// The quantity in one `workforce.csv` row.
-    pub fn of_row(self, row: &crate::census::WorkforceRow) -> f64 {
+    pub fn of_row(self, row: &crate::input::census::WorkforceRow) -> f64 {
         match self {
             Field::Headcount => f64::from(row.headcount),
             Field::Wte => row.wte_in_post,

@@ -374,7 +374,7 @@ fn breakdown_rows(unit: &Unit, cut: &Breakdown, push: &mut impl FnMut(String, Op
         push,
     );
     if unit.kind == EntityKind::England {
-        for p in crate::reference::england_population() {
+        for p in crate::input::reference::england_population() {
             push(
                 format!("population.{}.{}", p.dimension.code(), p.category),
                 Some(p.share),

@@ -12,9 +12,9 @@ pub mod mdt;
 pub mod participation;
 pub mod totals;
 
-use crate::census::{Census, PlanYear};
 use crate::domain::{OrgType, Region, Role, RoleGroup, Sector, StrategyGroup};
-use crate::reference;
+use crate::input::census::{Census, PlanYear};
+use crate::input::reference;
 use crate::stats::{quantile_sorted, ratio, sorted_finite};
 use diversity::DiversityCounts;
 use mdt::{Assumptions, MdtLine, MDT_GROUPS};
@@ -265,7 +265,7 @@ pub struct AreaFigures {
 pub struct CategoryPlan {
     pub category: crate::domain::PlanCategory,
     /// Planned FTE by financial year (2021-22 is the baseline).
-    pub planned: BTreeMap<crate::census::PlanYear, f64>,
+    pub planned: BTreeMap<crate::input::census::PlanYear, f64>,
     /// The census WTE of the category's roles (attributed to the LA; its commissioning team
     /// for the commissioners' row).
     pub actual_wte: f64,
@@ -276,8 +276,8 @@ pub struct CategoryPlan {
 /// Continuity of care for prison leavers, in percent by financial year.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Continuity {
-    pub planned: BTreeMap<crate::census::PlanYear, f64>,
-    pub actual: BTreeMap<crate::census::PlanYear, f64>,
+    pub planned: BTreeMap<crate::input::census::PlanYear, f64>,
+    pub actual: BTreeMap<crate::input::census::PlanYear, f64>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -915,7 +915,7 @@ fn sum_plans<'a>(
         }
         if let Some(percent) = area.continuity.planned.get(&PlanYear { start: 2024 }) {
             planning += 1;
-            reaching += usize::from(*percent >= crate::plans::CONTINUITY_AMBITION);
+            reaching += usize::from(*percent >= crate::input::plans::CONTINUITY_AMBITION);
         }
     }
     let plans = sums

@@ -3,8 +3,8 @@
 //! The last WTE is context only: it is never added into a figure and nothing is imputed.
 
 use super::{EntityKind, YearMetrics};
-use crate::census::{Census, ExpectedParticipant};
 use crate::domain::{OrgType, Region};
+use crate::input::census::{Census, ExpectedParticipant};
 use crate::stats::ratio;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};

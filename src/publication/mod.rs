@@ -6,9 +6,9 @@
 //! not available or not applicable. Every number is read from the metrics export's rows, so
 //! the workbook and the export always agree.
 
-use crate::census::{Census, Date};
 use crate::domain::Region;
 use crate::export::{write_atomic, WriteError};
+use crate::input::census::{Census, Date};
 use crate::metrics::catalogue::{MeasureId, Quantity};
 use crate::metrics::export::MetricRow;
 use crate::metrics::{EntityKind, Metric, Metrics};

@@ -239,7 +239,7 @@ pub struct Change {
 #[derive(Debug, Clone)]
 pub struct Issue {
     pub version: u32,
-    pub date: crate::census::Date,
+    pub date: crate::input::census::Date,
     pub changes: Vec<Change>,
     /// A reissue in which no figure changed: the templates (wording or layout) did.
     pub wording_only: bool,

@@ -10,17 +10,17 @@
 
 use super::messages::Messages;
 use super::{RenderError, ReportKind, ReportPlan};
-use crate::census::{Census, PlanYear};
 use crate::charts::{self, GroupedBars, HexMap, PeerChart, StackedShares, TrendChart};
 use crate::domain::{
     Dimension, DimensionFamily, OrgType, Region, RoleGroup, Sector, StrategyGroup, NOT_KNOWN,
 };
-use crate::finding::{Finding, Severity};
 use crate::format::{fmt_count, fmt_pct, fmt_ratio, fmt_wte, opt, ordinal, Format, MISSING};
+use crate::input::census::{Census, PlanYear};
+use crate::input::finding::{Finding, Severity};
+use crate::input::reference;
 use crate::metrics::catalogue::{MeasureId, Quantity, MEASURES};
 use crate::metrics::diversity::{self, MIN_CELL, MIN_UNIT_HEADCOUNT};
 use crate::metrics::{EntityKind, Metric, Metrics, Unit, YearMetrics};
-use crate::reference;
 use minijinja::context;
 use serde::Serialize;
 use std::collections::BTreeMap;

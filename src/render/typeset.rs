@@ -11,7 +11,7 @@
 //! data URL made in the template would be hashed over and over by typst's memoisation).
 
 use super::templates::TemplateSet;
-use crate::census::Date;
+use crate::input::census::Date;
 use std::collections::{BTreeMap, HashMap};
 use typst::diag::{FileError, FileResult, SourceDiagnostic};
 use typst::foundations::{Bytes, Datetime};

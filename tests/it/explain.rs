@@ -5,9 +5,9 @@ use crate::common::{census_reports, Fixture};
 
 use census_reports::app::explain::{explain_unit, Explanation};
 use census_reports::batch::{self, Selection};
+use census_reports::input::pipeline::{self, CensusRun};
 use census_reports::metrics::catalogue::{self, Method};
 use census_reports::metrics::mdt::Assumptions;
-use census_reports::pipeline::{self, CensusRun};
 use census_reports::render::model::{self, ReportContext, ReportModel};
 use census_reports::render::Templates;
 use std::path::PathBuf;

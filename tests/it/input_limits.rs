@@ -5,7 +5,7 @@
 
 use crate::common;
 
-use census_reports::spreadsheet::{self, Format, Limits, SheetError, Value};
+use census_reports::input::spreadsheet::{self, Format, Limits, SheetError, Value};
 use common::hostile_workbooks as hostile;
 use common::{census_reports, Fixture};
 use proptest::prelude::*;
@@ -222,8 +222,8 @@ fn a_csv_file_past_the_row_limit_is_one_finding_and_costs_little() {
     let data = dir.path().join("2024");
     let row = "P01,gender,female,1\n";
     let fixture = Fixture::clean();
-    let demographics =
-        fixture.files["demographics.csv"].clone() + &row.repeat(census_reports::load::MAX_ROWS);
+    let demographics = fixture.files["demographics.csv"].clone()
+        + &row.repeat(census_reports::input::load::MAX_ROWS);
     fixture.set("demographics.csv", &demographics).write(&data);
     let out = limited(
         CHECK_ADDRESS_SPACE,
@@ -273,7 +273,7 @@ fn a_file_with_a_finding_on_every_row_lists_a_thousand_and_counts_the_rest() {
         .collect();
     assert_eq!(
         rows.len(),
-        census_reports::finding::MAX_LISTED_PER_FILE + 1,
+        census_reports::input::finding::MAX_LISTED_PER_FILE + 1,
         "{queries}"
     );
     let summary = rows

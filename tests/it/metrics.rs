@@ -2,11 +2,11 @@
 //! totals on the bundled sample data.
 
 use census_reports::domain::{Dimension, Role, RoleGroup};
+use census_reports::input::pipeline;
 use census_reports::metrics::diversity;
 use census_reports::metrics::export::{self, Format};
 use census_reports::metrics::mdt::Assumptions;
 use census_reports::metrics::{EntityKind, Metric, Metrics};
-use census_reports::pipeline;
 use std::path::{Path, PathBuf};
 
 const LAS_2024: &str =

@@ -7,10 +7,10 @@ use crate::common;
 
 use census_reports::domain::{Role, RoleGroup, Setting};
 use census_reports::format::{fmt_count, fmt_pct, fmt_wte};
+use census_reports::input::pipeline;
 use census_reports::metrics::export::{self, MetricRow};
 use census_reports::metrics::mdt::Assumptions;
 use census_reports::metrics::Metrics;
-use census_reports::pipeline;
 use common::census_reports;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -5,8 +5,8 @@
 use crate::common::{census_reports, Fixture};
 
 use census_reports::batch::{self, Selection};
+use census_reports::input::pipeline;
 use census_reports::metrics::mdt::Assumptions;
-use census_reports::pipeline;
 use census_reports::render::model::{self, ReportContext, ReportModel};
 use census_reports::render::Templates;
 use std::collections::BTreeMap;

@@ -6,9 +6,9 @@
 
 use crate::common;
 
-use census_reports::census::Date;
 use census_reports::domain::PlanCategory;
-use census_reports::plans::{self, LaPlan};
+use census_reports::input::census::Date;
+use census_reports::input::plans::{self, LaPlan};
 use common::{census_reports, Fixture};
 use rust_xlsxwriter::{Formula, Workbook};
 use std::collections::BTreeMap;

@@ -3,11 +3,11 @@
 //! small cell or leaves one derivable.
 
 use census_reports::domain::Dimension;
-use census_reports::load;
+use census_reports::input::load;
+use census_reports::input::pipeline;
 use census_reports::metrics::diversity::{self, DiversityCounts};
 use census_reports::metrics::mdt::Assumptions;
 use census_reports::metrics::{EntityKind, Metric};
-use census_reports::pipeline;
 use proptest::prelude::*;
 use std::path::Path;
 

@@ -438,7 +438,7 @@ fn the_workbooks_are_byte_identical_across_runs_and_regions_have_their_own() {
 #[test]
 fn every_figure_a_workbook_asks_for_is_in_the_metrics_export() {
     use census_reports::metrics::mdt::Assumptions;
-    let run = census_reports::pipeline::open(&sample()).unwrap();
+    let run = census_reports::input::pipeline::open(&sample()).unwrap();
     let metrics = run.metrics(&Assumptions::default_shipped()).unwrap();
     let rows = census_reports::metrics::export::rows(&metrics);
     let regions = census_reports::domain::Region::ALL.iter().map(|r| Some(*r));

@@ -1,12 +1,12 @@
 //! The synthetic census: deterministic, calibrated to the published figures, consistent
 //! across years, and identical to the folders committed in sample-data/.
 
-use census_reports::census::Census;
 use census_reports::domain::{OrgType, RoleGroup, Sector};
-use census_reports::finding::Severity;
-use census_reports::load;
+use census_reports::input::census::Census;
+use census_reports::input::finding::Severity;
+use census_reports::input::load;
+use census_reports::input::validate;
 use census_reports::sample::{self, SampleOptions};
-use census_reports::validate;
 use std::path::{Path, PathBuf};
 
 const SEED: u64 = 2024;

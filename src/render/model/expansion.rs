@@ -67,7 +67,7 @@ pub(super) const PLAN_YEARS: [u16; 4] = [2021, 2022, 2023, 2024];
 /// The national continuity of care ambition, a straight line from the 2021-22 baseline to
 /// 75% in 2024-25, at year `i` of the plan.
 pub(super) fn national_continuity(i: usize) -> f64 {
-    use crate::plans::{CONTINUITY_AMBITION, CONTINUITY_BASELINE};
+    use crate::input::plans::{CONTINUITY_AMBITION, CONTINUITY_BASELINE};
     CONTINUITY_BASELINE + (CONTINUITY_AMBITION - CONTINUITY_BASELINE) * i as f64 / 3.0
 }
 

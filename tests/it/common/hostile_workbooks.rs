@@ -4,8 +4,8 @@
 //! 1.5 GB, an external entity and a billion laughs. Each is written streaming, so making
 //! them costs little memory.
 
-use census_reports::census::Date;
-use census_reports::plans::{self, LaPlan};
+use census_reports::input::census::Date;
+use census_reports::input::plans::{self, LaPlan};
 use std::io::{Read, Write};
 use std::path::Path;
 use zip::write::SimpleFileOptions;

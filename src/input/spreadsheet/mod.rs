@@ -19,7 +19,7 @@
 mod ods;
 mod xlsx;
 
-use crate::finding::grouped;
+use crate::input::finding::grouped;
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::Path;

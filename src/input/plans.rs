@@ -5,16 +5,16 @@
 //! the workbook, sheet and cell (`E08000035.xlsx!Workforce expansion!D11`); a workbook that
 //! cannot be opened at all is one error for that LA and nothing else stops.
 //!
-//! Read with the bounded reader of [`crate::spreadsheet`]: the saved value of a formula is
+//! Read with the bounded reader of [`crate::input::spreadsheet`]: the saved value of a formula is
 //! used; a formula without one, or an error value such as `#REF!`, is a finding. A workbook
 //! that breaks one of the reader's limits (size, inflated size, a value beyond the rows and
 //! columns a workbook may use, too many sheets or strings) is one finding and its plan is
 //! treated as missing.
 
-use crate::census::PlanYear;
 use crate::domain::{PlanCategory, RoleGroup};
-use crate::finding::{Finding, Rule, Severity};
-use crate::spreadsheet::{self, Sheet, SheetError, Value};
+use crate::input::census::PlanYear;
+use crate::input::finding::{Finding, Rule, Severity};
+use crate::input::spreadsheet::{self, Sheet, SheetError, Value};
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -38,7 +38,7 @@ pub const LOCAL_ROW: &str = "Local planning (%)";
 pub const CONTINUITY_AMBITION: f64 = 75.0;
 pub const CONTINUITY_BASELINE: f64 = 37.0;
 
-pub use crate::census::{PlannedContinuity, PlannedPosts};
+pub use crate::input::census::{PlannedContinuity, PlannedPosts};
 
 /// Everything read from the workbooks of one census folder.
 #[derive(Debug, Default)]
@@ -64,7 +64,7 @@ pub fn normalise(text: &str) -> String {
         .collect()
 }
 
-pub use crate::spreadsheet::cell_name;
+pub use crate::input::spreadsheet::cell_name;
 
 /// Reads every `expansion_plans/*.xlsx` and `*.ods` in `dir`, in name order. `la_codes` are
 /// the census's LAs; `commissioners` names each LA's commissioning organisation, whose query
@@ -119,7 +119,7 @@ pub fn read_folder(
         }
         sheet.read(&path);
     }
-    crate::finding::cap_per_file(&mut out.findings);
+    crate::input::finding::cap_per_file(&mut out.findings);
     out
 }
 
@@ -557,7 +557,7 @@ pub fn category_note(category: PlanCategory) -> &'static str {
 pub fn template_workbook(
     plan: Option<&LaPlan>,
     la: Option<(&str, &str)>,
-    date: crate::census::Date,
+    date: crate::input::census::Date,
 ) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
     use rust_xlsxwriter::{
         DataValidation, DataValidationRule, DocProperties, ExcelDateTime, Format, Formula, Workbook,

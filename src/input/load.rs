@@ -9,12 +9,12 @@
 //! census needs a finding per bad cell with its line, and a reader that fails a whole file on
 //! its first bad byte cannot give that.
 
-use crate::census::{
+use crate::domain::{Dimension, OrgType, Region, Role, RoleGroup, Sector, Service};
+use crate::input::census::{
     Census, CensusMeta, ContinuityActual, Date, DemographicRow, ExpansionPlanRow,
     ExpectedParticipant, LocalAuthority, Organisation, PlanYear, ServiceArea, WorkforceRow,
 };
-use crate::domain::{Dimension, OrgType, Region, Role, RoleGroup, Sector, Service};
-use crate::finding::{Finding, Rule, Severity};
+use crate::input::finding::{Finding, Rule, Severity};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
@@ -86,7 +86,7 @@ pub fn load(dir: &Path) -> Result<Loaded, LoadFailure> {
         });
     let (Some(meta), false) = (meta, fatal) else {
         let mut findings = findings;
-        crate::finding::cap_per_file(&mut findings);
+        crate::input::finding::cap_per_file(&mut findings);
         return Err(LoadFailure {
             dir: dir.to_path_buf(),
             findings,
@@ -152,7 +152,7 @@ fn read_workbooks(dir: &Path, census: &mut Census, findings: &mut Vec<Finding>) 
         .iter()
         .map(|l| l.la_code.as_str())
         .collect();
-    let books = crate::plans::read_folder(dir, &la_codes, &commissioners);
+    let books = crate::input::plans::read_folder(dir, &la_codes, &commissioners);
     findings.extend(books.findings);
     // Each workbook's posts by role group and year (the subset rows are counted in the drug
     // and alcohol workers already), with the cells they came from, to find CSV rows that
@@ -515,7 +515,7 @@ fn read_table(dir: &Path, spec: &TableSpec, findings: &mut Vec<Finding>) -> Opti
                 file,
                 format!(
                     "the file has more than {} rows, the most a census file may have (is this the right file, or are its rows repeated?); it is not read",
-                    crate::finding::grouped(MAX_ROWS as u64)
+                    crate::input::finding::grouped(MAX_ROWS as u64)
                 ),
             ));
             return None;
@@ -1144,7 +1144,7 @@ pub fn blocked_orgs(findings: &[Finding]) -> BTreeSet<String> {
         .filter(|f| f.severity == Severity::Error)
         // A bad cell of an LA's planning workbook is left out of the plan; the commissioners'
         // own workforce return is not in doubt, so it is queried, not blocked.
-        .filter(|f| !crate::plans::is_plan_finding(f))
+        .filter(|f| !crate::input::plans::is_plan_finding(f))
         .filter_map(|f| f.org_id.clone())
         .collect()
 }

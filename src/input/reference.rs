@@ -4,11 +4,11 @@
 
 use crate::domain::{Dimension, Region};
 
-const LAS_2022: &str = include_str!("../reference/upper_tier_las_2022.csv");
-const LAS_2023: &str = include_str!("../reference/upper_tier_las_2023.csv");
-const LAS_2024: &str = include_str!("../reference/upper_tier_las_2024.csv");
-const CHANGES: &str = include_str!("../reference/la_changes_2022_2024.csv");
-const POPULATION: &str = include_str!("../reference/england_population_2021.csv");
+const LAS_2022: &str = include_str!("../../reference/upper_tier_las_2022.csv");
+const LAS_2023: &str = include_str!("../../reference/upper_tier_las_2023.csv");
+const LAS_2024: &str = include_str!("../../reference/upper_tier_las_2024.csv");
+const CHANGES: &str = include_str!("../../reference/la_changes_2022_2024.csv");
+const POPULATION: &str = include_str!("../../reference/england_population_2021.csv");
 
 /// The census years the reference covers.
 pub const YEARS: [u16; 3] = [2022, 2023, 2024];

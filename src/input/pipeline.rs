@@ -1,10 +1,10 @@
 //! Runs the first stages for a census folder and the years beside it: load and validate the
 //! asked year and every earlier year found next to it, ready for metrics and reports.
 
-use crate::census::Census;
-use crate::load::{self, LoadFailure, Loaded};
+use crate::input::census::Census;
+use crate::input::load::{self, LoadFailure, Loaded};
+use crate::input::validate::{self, Validation};
 use crate::metrics::{self, mdt::Assumptions, CensusYear, Metrics, MetricsError};
-use crate::validate::{self, Validation};
 use std::path::{Path, PathBuf};
 
 /// A validated census year with the validated years before it.

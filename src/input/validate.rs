@@ -1,11 +1,11 @@
 //! Stage 2: the rules of SPEC §3 that look across files and across organisations, and the
 //! outputs the benchmarking team sends back to participants.
 
-use crate::census::{Census, WorkforceRow};
 use crate::domain::{OrgType, RoleGroup};
 use crate::export::{csv_bytes, file_stem, spreadsheet_safe, write_atomic, WriteError};
-use crate::finding::{sort_findings, Finding, Rule, Severity};
-use crate::load::{self, Loaded};
+use crate::input::census::{Census, WorkforceRow};
+use crate::input::finding::{sort_findings, Finding, Rule, Severity};
+use crate::input::load::{self, Loaded};
 use crate::stats::{quantile_sorted, ratio, sorted_finite};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -48,7 +48,7 @@ pub fn validate(loaded: &Loaded, previous: Option<&Census>) -> Validation {
         .into_iter()
         .filter(|id| census.organisation(id).is_some())
         .collect();
-    crate::finding::cap_per_file(&mut findings);
+    crate::input::finding::cap_per_file(&mut findings);
     Validation { findings, blocked }
 }
 
@@ -176,7 +176,7 @@ fn check_invited(census: &Census, findings: &mut Vec<Finding>) {
     let Some(expected) = &census.expected else {
         return;
     };
-    let invited: BTreeMap<&str, &crate::census::ExpectedParticipant> =
+    let invited: BTreeMap<&str, &crate::input::census::ExpectedParticipant> =
         expected.iter().map(|e| (e.org_id.as_str(), e)).collect();
     for org in &census.organisations {
         let finding = |message: String, field: &str| {
