@@ -44,7 +44,7 @@ fn context<'a>(
 ) -> ReportContext<'a> {
     ReportContext {
         metrics,
-        census: run.census(),
+        meta: &run.census().meta,
         findings: &run.validation.findings,
         messages,
         logo: None,

@@ -10,11 +10,13 @@ use crate::domain::{Dimension, OrgType, NOT_KNOWN};
 use crate::input::census::Census;
 use crate::input::load;
 use crate::input::pipeline;
+use crate::metrics::breakdown;
 use crate::metrics::catalogue::{self, AreaInput, Measure, Method, Quantity, Term};
 use crate::metrics::diversity::{MIN_CELL, MIN_UNIT_HEADCOUNT};
 use crate::metrics::export::number_text;
 use crate::metrics::mdt::MDT_GROUPS;
-use crate::metrics::{EntityKind, Metric, Metrics, Unit, YearMetrics};
+use crate::metrics::parts::Part as WorkforcePart;
+use crate::metrics::{EntityKind, Metrics, Unit, YearMetrics};
 use serde::Serialize;
 use std::path::PathBuf;
 
@@ -38,6 +40,9 @@ pub struct Explanation {
     pub name: String,
     pub year: u16,
     pub measure: &'static str,
+    /// The part of the workforce the figure is made on, by its export name (`group.nursing`),
+    /// for a figure of a table by role group, role or setting; None for the unit's own.
+    pub part: Option<String>,
     pub label: &'static str,
     pub definition: &'static str,
     pub quantity: Quantity,
@@ -105,7 +110,7 @@ pub struct Previous {
 
 /// Loads the census, computes its figures and explains one.
 pub fn explain(request: &ExplainRequest) -> Result<Explanation, RunError> {
-    let measure = catalogue::find(&request.measure).ok_or_else(|| {
+    let (measure, part) = resolve(&request.measure).ok_or_else(|| {
         let keys: Vec<&str> = catalogue::MEASURES.iter().map(|m| m.key).collect();
         RunError::UnknownMeasure(request.measure.clone(), keys.join(", "))
     })?;
@@ -118,14 +123,50 @@ pub fn explain(request: &ExplainRequest) -> Result<Explanation, RunError> {
         .current
         .unit(plan.kind.entity(), plan.kind.unit_id(&plan.id))
         .ok_or_else(|| RunError::NoReport(request.id.clone()))?;
-    explain_unit(
+    explain_part(
         run.census(),
         &metrics,
         unit,
         &plan.id,
         measure,
+        part,
         request.unsuppressed,
     )
+}
+
+/// A measure's key (`vacancy_rate`), or a measure on part of the workforce by its export name
+/// (`group.nursing.vacancy_rate`, `setting.nhs.regulated_share`).
+fn resolve(key: &str) -> Option<(&'static Measure, Option<WorkforcePart>)> {
+    if let Some(m) = catalogue::find(key) {
+        return Some((m, None));
+    }
+    catalogue::MEASURES.iter().find_map(|m| {
+        let prefix = key.strip_suffix(m.key)?.strip_suffix('.')?;
+        Some((m, Some(WorkforcePart::parse(prefix)?)))
+    })
+}
+
+/// Whether a measure can be made on part of a workforce: a sum or ratio of workforce sums
+/// over all roles (and volunteers, for a setting).
+fn partable(measure: &Measure) -> bool {
+    let ok = |t: &Term| {
+        matches!(
+            t,
+            Term::Sum(_, catalogue::Scope::All)
+                | Term::Less(_, catalogue::Scope::All)
+                | Term::Volunteers
+        )
+    };
+    match measure.method {
+        Method::Term(t) => ok(&t),
+        Method::Sum(terms) => terms.iter().all(ok),
+        Method::Ratio {
+            numerator,
+            denominator,
+            ..
+        } => numerator.iter().chain(denominator).all(ok),
+        Method::MdtDisciplines | Method::KnownShare { .. } => false,
+    }
 }
 
 /// Explains a measure of a unit whose figures are already computed.
@@ -137,7 +178,30 @@ pub fn explain_unit(
     measure: &'static Measure,
     unsuppressed: bool,
 ) -> Result<Explanation, RunError> {
-    if !measure.applies(unit.kind) {
+    explain_part(census, metrics, unit, report, measure, None, unsuppressed)
+}
+
+/// Explains a measure of a unit, or of part of its workforce (a role group, a role, a
+/// setting), whose figures are already computed.
+pub fn explain_part(
+    census: &Census,
+    metrics: &Metrics,
+    unit: &Unit,
+    report: &str,
+    measure: &'static Measure,
+    part: Option<WorkforcePart>,
+    unsuppressed: bool,
+) -> Result<Explanation, RunError> {
+    if let Some(p) = part {
+        if !partable(measure) || p.totals(unit).is_none() {
+            return Err(RunError::NotApplicable {
+                measure: format!("{}.{}", p.key(), measure.key),
+                kind: unit.kind.code().to_string(),
+                applies: "the measures that are sums or rates of workforce rows, by role group or role for every report, by setting for regions and England".into(),
+            });
+        }
+    }
+    if !measure.applies(unit.kind) && part.is_none() {
         return Err(RunError::NotApplicable {
             measure: measure.key.to_string(),
             kind: unit.kind.code().to_string(),
@@ -150,29 +214,25 @@ pub fn explain_unit(
         });
     }
     let year = &metrics.current;
-    let sources = Sources { census, year };
-    let mut value = measure.value(unit);
+    let sources = Sources { census, year, part };
+    let of_unit = |unit: &Unit| match part {
+        Some(p) => unit.part_value(p, measure.id),
+        None => measure.value(unit),
+    };
+    let mut value = of_unit(unit);
     let mut withheld = None;
-    let (formula, parts) = match measure.method {
-        Method::Term(term) => (term.words(), vec![sources.part("sum", term, unit)]),
+    let formula = measure.method.words();
+    let parts = match measure.method {
+        Method::Term(term) => vec![sources.part("sum", term, unit)],
+        Method::Sum(terms) => terms
+            .iter()
+            .map(|t| sources.part("term", *t, unit))
+            .collect(),
         Method::Ratio {
             numerator,
             denominator,
-            scale,
+            ..
         } => {
-            let words = |terms: &[Term]| -> String {
-                let w: Vec<String> = terms.iter().map(|t| t.words()).collect();
-                if w.len() > 1 {
-                    format!("({})", w.join(" + "))
-                } else {
-                    w.concat()
-                }
-            };
-            let scaled = if scale == 1.0 {
-                String::new()
-            } else {
-                format!(" × {}", crate::format::fmt_count(scale))
-            };
             let mut parts: Vec<Part> = numerator
                 .iter()
                 .map(|t| sources.part("numerator", *t, unit))
@@ -182,33 +242,27 @@ pub fn explain_unit(
                     .iter()
                     .map(|t| sources.part("denominator", *t, unit)),
             );
-            (
-                format!("{}{scaled} ÷ {}", words(numerator), words(denominator)),
-                parts,
-            )
+            parts
         }
-        Method::MdtDisciplines => (
-            "disciplines with any WTE in post, of the seven".to_string(),
-            vec![Part {
-                role: "sum",
-                what: "MDT disciplines with WTE in post".into(),
-                value,
-                contributions: MDT_GROUPS
-                    .iter()
-                    .map(|g| {
-                        let wte = unit.group_wte(*g);
-                        Contribution {
-                            source: "workforce.csv (every row of the role group)".into(),
-                            what: format!("{}: {} WTE", g.label(), number_text(wte)),
-                            value: f64::from(u8::from(wte > 0.0)),
-                            share: None,
-                            share_source: None,
-                            amount: f64::from(u8::from(wte > 0.0)),
-                        }
-                    })
-                    .collect(),
-            }],
-        ),
+        Method::MdtDisciplines => vec![Part {
+            role: "sum",
+            what: "MDT disciplines with WTE in post".into(),
+            value,
+            contributions: MDT_GROUPS
+                .iter()
+                .map(|g| {
+                    let wte = unit.group_wte(*g);
+                    Contribution {
+                        source: "workforce.csv (every row of the role group)".into(),
+                        what: format!("{}: {} WTE", g.label(), number_text(wte)),
+                        value: f64::from(u8::from(wte > 0.0)),
+                        share: None,
+                        share_source: None,
+                        amount: f64::from(u8::from(wte > 0.0)),
+                    }
+                })
+                .collect(),
+        }],
         Method::KnownShare {
             dimension,
             category,
@@ -220,13 +274,7 @@ pub fn explain_unit(
                     value = part.value;
                 }
             }
-            (
-                format!(
-                    "people answering '{category}' ÷ people whose {} is known",
-                    dimension.label().to_lowercase()
-                ),
-                vec![part],
-            )
+            vec![part]
         }
     };
     let shown = if withheld.is_some() && !unsuppressed {
@@ -234,7 +282,7 @@ pub fn explain_unit(
     } else {
         value
     };
-    let display = measure.display(measure.value(unit));
+    let display = measure.display(of_unit(unit));
     let unsuppressed_display = withheld
         .as_ref()
         .and(shown)
@@ -245,6 +293,7 @@ pub fn explain_unit(
         name: unit.name.clone(),
         year: year.year,
         measure: measure.key,
+        part: part.map(WorkforcePart::key),
         label: measure.label,
         definition: measure.definition,
         quantity: measure.quantity,
@@ -254,8 +303,12 @@ pub fn explain_unit(
         withheld,
         formula,
         parts,
-        peers: peers(year, unit, measure),
-        previous: previous(metrics, unit, measure),
+        // A part's figure has no peer distribution, and its change is in the export only.
+        peers: part.is_none().then(|| peers(year, unit, measure)).flatten(),
+        previous: part
+            .is_none()
+            .then(|| previous(metrics, unit, measure))
+            .flatten(),
     })
 }
 
@@ -263,16 +316,57 @@ pub fn explain_unit(
 struct Sources<'a> {
     census: &'a Census,
     year: &'a YearMetrics,
+    /// The part of the workforce the figure is made on, if not the whole.
+    part: Option<WorkforcePart>,
 }
 
 impl Sources<'_> {
     fn part(&self, role: &'static str, term: Term, unit: &Unit) -> Part {
+        let (what, value) = match (self.part, term) {
+            (None, Term::Less(..)) => (format!("{}, subtracted", term.words()), term.value(unit)),
+            (None, _) => (term.words(), term.value(unit)),
+            (Some(p), Term::Sum(field, _)) => (
+                format!("{} in {}", field.words(), p.words()),
+                p.totals(unit).map(|t| field.of(&t)),
+            ),
+            (Some(p), Term::Less(field, _)) => (
+                format!("{} in {}, subtracted", field.words(), p.words()),
+                p.totals(unit).map(|t| -field.of(&t)),
+            ),
+            (Some(p), _) => (
+                format!("{} in {}", term.words(), p.words()),
+                p.volunteers(unit),
+            ),
+        };
         Part {
             role,
-            what: term.words(),
-            value: term.value(unit),
+            what,
+            value,
             contributions: self.contributions(term, unit),
         }
+    }
+
+    /// An organisation's sums that count towards the figure: all of them, those of the part's
+    /// roles, or (for a setting) all of them when the organisation is of that setting.
+    fn org_totals(&self, org: &Unit, scope: catalogue::Scope) -> Option<crate::metrics::Totals> {
+        let in_setting = |s| breakdown::setting_of(org) == Some(s);
+        match self.part {
+            None => Some(scope.totals(org)),
+            Some(p @ (WorkforcePart::Group(_) | WorkforcePart::Role(_))) => p.totals(org),
+            Some(WorkforcePart::Setting(s)) => in_setting(s).then_some(org.totals),
+            Some(WorkforcePart::SettingRole(s, r)) => {
+                in_setting(s).then(|| org.by_role.get(&r).copied().unwrap_or_default())
+            }
+        }
+    }
+
+    /// A setting's organisations are those based in the region (or England), as the
+    /// breakdown counts them.
+    fn by_setting(&self) -> bool {
+        matches!(
+            self.part,
+            Some(WorkforcePart::Setting(_) | WorkforcePart::SettingRole(..))
+        )
     }
 
     fn org_unit(&self, org_id: &str) -> Option<&Unit> {
@@ -343,6 +437,15 @@ impl Sources<'_> {
         }
     }
 
+    /// The organisations based in a region (or all, for England) whose figures are included.
+    fn based_in<'b>(&'b self, unit: &'b Unit) -> impl Iterator<Item = &'b Unit> + 'b {
+        self.census
+            .organisations
+            .iter()
+            .filter(move |o| unit.kind == EntityKind::England || Some(o.region) == unit.region)
+            .filter_map(|o| self.org_unit(&o.org_id))
+    }
+
     /// The commissioning teams of an LA or of an area's LAs.
     fn commissioners(&self, unit: &Unit) -> Vec<&Unit> {
         let las: Vec<&str> = match unit.kind {
@@ -359,6 +462,18 @@ impl Sources<'_> {
     }
 
     fn contributions(&self, term: Term, unit: &Unit) -> Vec<Contribution> {
+        if let Term::Less(field, scope) = term {
+            // The same contributions as the sum, each subtracted.
+            return self
+                .contributions(Term::Sum(field, scope), unit)
+                .into_iter()
+                .map(|c| Contribution {
+                    value: -c.value,
+                    amount: -c.amount,
+                    ..c
+                })
+                .collect();
+        }
         let plain = |source: String, what: String, value: f64| Contribution {
             source,
             what,
@@ -385,6 +500,7 @@ impl Sources<'_> {
                 .workforce
                 .iter()
                 .filter(|r| r.org_id == unit.id && scope.includes(r.role.group()))
+                .filter(|r| self.part.is_none_or(|p| p.includes(r.role)))
                 .map(|r| {
                     let value = field.of_row(r);
                     plain(
@@ -394,24 +510,37 @@ impl Sources<'_> {
                     )
                 })
                 .collect(),
+            Term::Sum(field, scope) if self.by_setting() => self
+                .based_in(unit)
+                .filter_map(|o| {
+                    let t = self.org_totals(o, scope)?;
+                    Some(plain(
+                        self.org_line(&o.id),
+                        format!("{} {}", o.id, o.name),
+                        field.of(&t),
+                    ))
+                })
+                .collect(),
             Term::Sum(field, scope) => {
                 let mut out: Vec<Contribution> = self
                     .apportioned(unit)
                     .into_iter()
-                    .map(|(org, share, source)| {
-                        shared(org, field.of(&scope.totals(org)), share, source)
+                    .filter_map(|(org, share, source)| {
+                        let t = self.org_totals(org, scope)?;
+                        Some(shared(org, field.of(&t), share, source))
                     })
                     .collect();
                 // Regions and England count their commissioning teams too.
                 if unit.kind != EntityKind::La
                     && scope.includes(crate::domain::RoleGroup::Commissioning)
                 {
-                    out.extend(self.commissioners(unit).into_iter().map(|c| {
-                        plain(
+                    out.extend(self.commissioners(unit).into_iter().filter_map(|c| {
+                        let t = self.org_totals(c, scope)?;
+                        Some(plain(
                             self.org_line(&c.id),
                             format!("{} {} (commissioning team)", c.id, c.name),
-                            field.of(&scope.totals(c)),
-                        )
+                            field.of(&t),
+                        ))
                     }));
                 }
                 out
@@ -428,11 +557,8 @@ impl Sources<'_> {
                 .collect(),
             // Regions and England count volunteers where their organisation is based.
             Term::Volunteers => self
-                .census
-                .organisations
-                .iter()
-                .filter(|o| unit.kind == EntityKind::England || Some(o.region) == unit.region)
-                .filter_map(|o| self.org_unit(&o.org_id))
+                .based_in(unit)
+                .filter(|o| self.org_totals(o, catalogue::Scope::All).is_some())
                 .filter(|o| o.volunteers > 0.0)
                 .map(|o| {
                     plain(
@@ -476,7 +602,8 @@ impl Sources<'_> {
                 input_words(input),
                 term.value(unit).unwrap_or(0.0),
             )],
-            Term::AttributedWte => Vec::new(),
+            // Subtracted sums were answered above; an LA's attributed WTE has no term here.
+            Term::AttributedWte | Term::Less(..) => Vec::new(),
         }
     }
 
@@ -579,12 +706,12 @@ fn known_share_part(
 }
 
 fn peers(year: &YearMetrics, unit: &Unit, measure: &Measure) -> Option<Peers> {
-    let metric = Metric::of(measure.id)?;
+    let metric = measure.id.with_peers()?;
     let value = metric.value(unit)?;
     let d = year.peers.get(&(unit.kind, metric))?;
     let show = |v| measure.quantity.display(v);
     Some(Peers {
-        group: crate::render::model::peers_label(unit.kind),
+        group: unit.kind.peers_label(),
         n: d.values.len(),
         q1: show(d.q1),
         median: show(d.median),
@@ -602,7 +729,7 @@ fn previous(metrics: &Metrics, unit: &Unit, measure: &Measure) -> Option<Previou
         let y = metrics.history.last()?;
         Some((y.year, measure.value(y.unit(unit.kind, &unit.id)?)?))
     };
-    let (year, before) = match (unit.kind, Metric::of(measure.id)) {
+    let (year, before) = match (unit.kind, measure.id.with_peers()) {
         // Regions and England: the headline "at a glance", by the same id last year.
         (EntityKind::Region | EntityKind::England, _) => by_history()?,
         (_, Some(metric)) => {
@@ -616,7 +743,7 @@ fn previous(metrics: &Metrics, unit: &Unit, measure: &Measure) -> Option<Previou
         year,
         value: before,
         display: measure.quantity.display(before),
-        change: crate::render::model::change_words(measure.quantity, year, before, now),
+        change: measure.quantity.change_words(year, before, now),
     })
 }
 
@@ -628,10 +755,22 @@ impl Explanation {
             out.push_str(&s);
             out.push('\n');
         };
-        line(format!(
-            "{} ({}): {} ({} report {}), census {}",
-            self.label, self.measure, self.name, self.entity_kind, self.report, self.year
-        ));
+        match &self.part {
+            None => line(format!(
+                "{} ({}): {} ({} report {}), census {}",
+                self.label, self.measure, self.name, self.entity_kind, self.report, self.year
+            )),
+            Some(part) => line(format!(
+                "{} ({part}.{}): {}, {} ({} report {}), census {}",
+                self.label,
+                self.measure,
+                WorkforcePart::parse(part).map_or_else(String::new, WorkforcePart::words),
+                self.name,
+                self.entity_kind,
+                self.report,
+                self.year
+            )),
+        }
         line(format!("  As printed: {}", self.display));
         if let Some(shown) = &self.unsuppressed_display {
             line(format!("  Unsuppressed: {shown}"));

@@ -62,7 +62,7 @@ pub fn write(request: &PreviewRequest) -> Result<Preview, RunError> {
         .ok_or_else(|| RunError::NoReport(request.id.clone()))?;
     let ctx = ReportContext {
         metrics: &metrics,
-        census: run.census(),
+        meta: &run.census().meta,
         findings: &run.validation.findings,
         messages: &templates.messages,
         logo: templates.set.logo().map(str::to_string),

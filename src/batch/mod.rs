@@ -123,7 +123,7 @@ pub fn build(
     };
     let ctx = ReportContext {
         metrics,
-        census,
+        meta: &census.meta,
         findings,
         messages: &templates.messages,
         logo: templates.set.logo().map(str::to_string),

@@ -194,6 +194,15 @@ impl PlanYear {
     pub const FIRST: u16 = 2021;
     pub const LAST: u16 = 2024;
 
+    /// Every year of the expansion plans, the 2021-22 baseline first, by their first
+    /// calendar year.
+    pub const ALL_STARTS: [u16; 4] = [2021, 2022, 2023, 2024];
+
+    /// Every year of the expansion plans, the 2021-22 baseline first.
+    pub fn all() -> impl Iterator<Item = PlanYear> {
+        Self::ALL_STARTS.into_iter().map(|start| PlanYear { start })
+    }
+
     pub fn parse(text: &str) -> Option<PlanYear> {
         let (a, b) = text.trim().split_once('-')?;
         let start: u16 = a.parse().ok()?;

@@ -38,6 +38,15 @@ pub const LOCAL_ROW: &str = "Local planning (%)";
 pub const CONTINUITY_AMBITION: f64 = 75.0;
 pub const CONTINUITY_BASELINE: f64 = 37.0;
 
+/// The national continuity of care ambition for a plan year, in percent: a straight line
+/// from the 2021-22 baseline (37%) to 75% in 2024-25.
+pub fn national_continuity(year: crate::input::census::PlanYear) -> f64 {
+    use crate::input::census::PlanYear;
+    let steps = f64::from(PlanYear::LAST - PlanYear::FIRST);
+    let step = f64::from(year.start.saturating_sub(PlanYear::FIRST));
+    CONTINUITY_BASELINE + (CONTINUITY_AMBITION - CONTINUITY_BASELINE) * step / steps
+}
+
 pub use crate::input::census::{PlannedContinuity, PlannedPosts};
 
 /// Everything read from the workbooks of one census folder.

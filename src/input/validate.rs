@@ -6,6 +6,7 @@ use crate::export::{csv_bytes, file_stem, spreadsheet_safe, write_atomic, WriteE
 use crate::input::census::{Census, WorkforceRow};
 use crate::input::finding::{sort_findings, Finding, Rule, Severity};
 use crate::input::load::{self, Loaded};
+use crate::metrics::{MeasureId, Totals};
 use crate::stats::{quantile_sorted, ratio, sorted_finite};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -343,18 +344,19 @@ fn check_demographic_totals(census: &Census, findings: &mut Vec<Finding>) {
 }
 
 fn check_vacancy_rates(census: &Census, findings: &mut Vec<Finding>) {
-    let mut totals: BTreeMap<&str, (f64, f64, usize)> = BTreeMap::new();
+    let mut totals: BTreeMap<&str, (Totals, usize)> = BTreeMap::new();
     for row in &census.workforce {
         let entry = totals
             .entry(row.org_id.as_str())
-            .or_insert((0.0, 0.0, row.line));
-        entry.0 += row.wte_in_post;
-        entry.1 += row.wte_vacant;
+            .or_insert((Totals::default(), row.line));
+        entry.0.add(&Totals::of_row(row));
     }
-    for (org_id, (in_post, vacant, line)) in totals {
-        let Some(rate) = ratio(vacant, in_post + vacant) else {
+    for (org_id, (t, line)) in totals {
+        // The organisation's vacancy rate by the measure's own formula, as its report prints it.
+        let Some(rate) = MeasureId::VacancyRate.measure().of_totals(&t) else {
             continue;
         };
+        let (in_post, vacant) = (t.wte, t.wte_vacant);
         if rate > VACANCY_RATE_LIMIT {
             findings.push(
                 Finding::warning(
@@ -375,8 +377,9 @@ fn check_vacancy_rates(census: &Census, findings: &mut Vec<Finding>) {
 
 fn check_caseload_outliers(census: &Census, findings: &mut Vec<Finding>) {
     let caseload_per_wte = |row: &WorkforceRow| {
-        row.caseload
-            .and_then(|cases| ratio(f64::from(cases), row.wte_in_post))
+        MeasureId::CaseloadPerWte
+            .measure()
+            .of_totals(&Totals::of_row(row))
     };
     let mut by_role: BTreeMap<crate::domain::Role, Vec<f64>> = BTreeMap::new();
     for row in &census.workforce {

@@ -3,7 +3,7 @@
 //! teams), organisations and volunteers by setting, caseloads by role with their spread
 //! across organisations, and the LA commissioning teams' make-up.
 
-use super::{Distribution, EntityKind, Totals, Unit};
+use super::{Distribution, EntityKind, MeasureId, Totals, Unit};
 use crate::domain::{OrgType, Role, RoleGroup, Setting};
 use crate::input::census::Census;
 use serde::Serialize;
@@ -32,8 +32,14 @@ pub struct RoleCaseload {
 }
 
 impl RoleCaseload {
+    /// Open cases per caseload-holding WTE, by the catalogue's formula.
     pub fn per_wte(&self) -> Option<f64> {
-        crate::stats::ratio(self.cases, self.wte)
+        let t = Totals {
+            cases: self.cases,
+            caseload_wte: self.wte,
+            ..Totals::default()
+        };
+        MeasureId::CaseloadPerWte.measure().of_totals(&t)
     }
 }
 
@@ -125,7 +131,11 @@ pub fn compute(census: &Census, orgs: &[&Unit], las: &[String]) -> Breakdown {
             RoleCaseload {
                 cases: t.cases,
                 wte: t.caseload_wte,
-                spread: Distribution::of(holders.iter().filter_map(|t| t.caseload_per_wte())),
+                spread: Distribution::of(
+                    holders
+                        .iter()
+                        .filter_map(|t| MeasureId::CaseloadPerWte.measure().of_totals(t)),
+                ),
             },
         );
     }

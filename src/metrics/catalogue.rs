@@ -57,6 +57,41 @@ impl Quantity {
         text.parse::<f64>().unwrap_or(value) + 0.0
     }
 
+    /// "up 1,234 (9.6%) from 12,887 in 2023" or "down 1.2 percentage points from 9.4% in 2023".
+    pub fn change_words(self, year: u16, before: f64, now: f64) -> String {
+        let quantity = self;
+        let show = |v| quantity.display(v);
+        let diff = now - before;
+        let size = if quantity == Quantity::Share {
+            diff * 100.0
+        } else {
+            diff
+        };
+        if size.abs() < 0.05 {
+            return format!("unchanged from {year}");
+        }
+        let direction = if size > 0.0 { "up" } else { "down" };
+        match quantity {
+            Quantity::Share => format!(
+                "{direction} {} percentage points from {} in {year}",
+                format::fmt_ratio(size.abs()),
+                show(before)
+            ),
+            _ => {
+                let pct = if before != 0.0 {
+                    format!(" ({}%)", format::fmt_ratio((diff / before * 100.0).abs()))
+                } else {
+                    String::new()
+                };
+                format!(
+                    "{direction} {}{pct} from {} in {year}",
+                    show(diff.abs()),
+                    show(before)
+                )
+            }
+        }
+    }
+
     pub fn words(self) -> &'static str {
         match self {
             Quantity::Count => "count",
@@ -221,12 +256,16 @@ pub enum Term {
     CommissioningWte,
     /// A figure of `local_authorities.csv`.
     Area(AreaInput),
+    /// A quantity of `workforce.csv` summed like [`Term::Sum`] and subtracted (starters
+    /// less leavers).
+    Less(Field, Scope),
 }
 
 impl Term {
     pub fn value(self, unit: &Unit) -> Option<f64> {
         match self {
             Term::Sum(field, scope) => Some(field.of(&scope.totals(unit))),
+            Term::Less(field, scope) => Some(-field.of(&scope.totals(unit))),
             Term::Volunteers => Some(unit.volunteers),
             Term::AttributedWte => unit.area.as_ref().map(|a| a.attributed_wte),
             Term::CommissioningWte => unit.area.as_ref().map(|a| a.commissioning_wte),
@@ -238,10 +277,16 @@ impl Term {
         }
     }
 
+    /// The term in words; a subtracted term is worded as what is subtracted (see
+    /// [`words_of`] for how terms are joined).
     pub fn words(self) -> String {
         match self {
-            Term::Sum(field, Scope::All) => field.words().to_string(),
-            Term::Sum(field, scope) => format!("{} in {}", field.words(), scope.words()),
+            Term::Sum(field, Scope::All) | Term::Less(field, Scope::All) => {
+                field.words().to_string()
+            }
+            Term::Sum(field, scope) | Term::Less(field, scope) => {
+                format!("{} in {}", field.words(), scope.words())
+            }
             Term::Volunteers => "volunteers".into(),
             Term::AttributedWte => "provider and LERO WTE".into(),
             Term::CommissioningWte => "commissioning team WTE".into(),
@@ -254,12 +299,34 @@ impl Term {
     }
 }
 
+/// Terms in words, joined by their signs: "starters in the last 12 months − leavers in the
+/// last 12 months", in brackets when there is more than one.
+pub fn words_of(terms: &[Term]) -> String {
+    let mut text = String::new();
+    for (i, term) in terms.iter().enumerate() {
+        match (i, term) {
+            (0, Term::Less(..)) => text.push_str("− "),
+            (0, _) => {}
+            (_, Term::Less(..)) => text.push_str(" − "),
+            _ => text.push_str(" + "),
+        }
+        text.push_str(&term.words());
+    }
+    if terms.len() > 1 {
+        format!("({text})")
+    } else {
+        text
+    }
+}
+
 /// How a measure is computed.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Method {
     /// One term, as it stands.
     Term(Term),
+    /// The sum of the terms (a subtracted term counting negative).
+    Sum(&'static [Term]),
     /// The sum of the numerator's terms (times `scale`) over the sum of the denominator's.
     Ratio {
         numerator: &'static [Term],
@@ -277,6 +344,38 @@ pub enum Method {
 }
 
 impl Method {
+    /// The arithmetic in one line, e.g. `vacant WTE ÷ (WTE in post + vacant WTE)`.
+    pub fn words(&self) -> String {
+        match *self {
+            Method::Term(term) => term.words(),
+            Method::Sum(terms) => words_of(terms),
+            Method::Ratio {
+                numerator,
+                denominator,
+                scale,
+            } => {
+                let scaled = if scale == 1.0 {
+                    String::new()
+                } else {
+                    format!(" × {}", format::fmt_count(scale))
+                };
+                format!(
+                    "{}{scaled} ÷ {}",
+                    words_of(numerator),
+                    words_of(denominator)
+                )
+            }
+            Method::MdtDisciplines => "disciplines with any WTE in post, of the seven".into(),
+            Method::KnownShare {
+                dimension,
+                category,
+            } => format!(
+                "people answering '{category}' ÷ people whose {} is known",
+                dimension.label().to_lowercase()
+            ),
+        }
+    }
+
     /// A term, or a ratio of sums of terms, from each term's value; None for the methods
     /// that are not made of terms, or when a term or the denominator has no value.
     fn evaluate(&self, value: impl Fn(&Term) -> Option<f64>) -> Option<f64> {
@@ -287,6 +386,7 @@ impl Method {
         };
         match *self {
             Method::Term(term) => value(&term),
+            Method::Sum(terms) => sum(terms),
             Method::Ratio {
                 numerator,
                 denominator,
@@ -366,7 +466,28 @@ pub struct Measure {
     /// What the figure is, in a sentence a reader of the reports understands.
     pub definition: &'static str,
     pub applies_to: &'static [EntityKind],
+    /// Whether the measure gets peer distributions, ranks and quartiles (for the kinds it
+    /// applies to that have peers: providers, LEROs, commissioners and LAs).
+    pub peers: bool,
+    /// Where the measure's row stands among a unit's rows in the metrics export.
+    pub export: ExportPlace,
     pub method: Method,
+}
+
+/// Where a measure's row stands among a unit's rows in the metrics export, so that the
+/// export (and every table read from it) keeps its order when a measure is added: a new
+/// measure says where it belongs, and is exported from its declaration alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ExportPlace {
+    /// With the unit's workforce sums, before its WTE by role and role group.
+    Workforce,
+    /// After the WTE by role group: the team and the area's own inputs.
+    Profile,
+    /// An area's ratios, after its WTE by sector.
+    AreaRatios,
+    /// A region's or England's, after its breakdown by setting, role group and caseload.
+    Breakdown,
 }
 
 use Field as F;
@@ -385,6 +506,8 @@ pub const MEASURES: &[Measure] = &[
         quantity: Q::Count,
         definition: "People in post on the census snapshot date, counting each person once per role; for a local authority, apportioned by each organisation's share of service.",
         applies_to: EVERY_UNIT,
+        peers: true,
+        export: ExportPlace::Workforce,
         method: Method::Term(T::Sum(F::Headcount, S::All)),
     },
     Measure {
@@ -395,6 +518,8 @@ pub const MEASURES: &[Measure] = &[
         quantity: Q::Wte,
         definition: "Whole-time equivalent in post: 1.0 is one full-time post. For a local authority, the providers' and LEROs' WTE attributed to it; for a region or England, everyone including commissioning teams.",
         applies_to: EVERY_UNIT,
+        peers: true,
+        export: ExportPlace::Workforce,
         method: Method::Term(T::Sum(F::Wte, S::All)),
     },
     Measure {
@@ -405,6 +530,8 @@ pub const MEASURES: &[Measure] = &[
         quantity: Q::Wte,
         definition: "Whole-time equivalent of posts vacant on the snapshot date.",
         applies_to: EVERY_UNIT,
+        peers: false,
+        export: ExportPlace::Workforce,
         method: Method::Term(T::Sum(F::WteVacant, S::All)),
     },
     Measure {
@@ -415,6 +542,8 @@ pub const MEASURES: &[Measure] = &[
         quantity: Q::Wte,
         definition: "Whole-time equivalent in post filled by agency staff.",
         applies_to: EVERY_UNIT,
+        peers: false,
+        export: ExportPlace::Workforce,
         method: Method::Term(T::Sum(F::WteAgency, S::All)),
     },
     Measure {
@@ -425,6 +554,8 @@ pub const MEASURES: &[Measure] = &[
         quantity: Q::Count,
         definition: "People who left in the 12 months before the snapshot date.",
         applies_to: EVERY_UNIT,
+        peers: false,
+        export: ExportPlace::Workforce,
         method: Method::Term(T::Sum(F::Leavers, S::All)),
     },
     Measure {
@@ -435,6 +566,8 @@ pub const MEASURES: &[Measure] = &[
         quantity: Q::Count,
         definition: "People who started in the 12 months before the snapshot date.",
         applies_to: EVERY_UNIT,
+        peers: false,
+        export: ExportPlace::Workforce,
         method: Method::Term(T::Sum(F::Starters, S::All)),
     },
     Measure {
@@ -445,6 +578,8 @@ pub const MEASURES: &[Measure] = &[
         quantity: Q::Share,
         definition: "Vacant WTE divided by in-post plus vacant WTE.",
         applies_to: EVERY_UNIT,
+        peers: true,
+        export: ExportPlace::Workforce,
         method: Method::Ratio {
             numerator: &[T::Sum(F::WteVacant, S::All)],
             denominator: &[T::Sum(F::Wte, S::All), T::Sum(F::WteVacant, S::All)],
@@ -459,6 +594,8 @@ pub const MEASURES: &[Measure] = &[
         quantity: Q::Share,
         definition: "Agency WTE divided by in-post WTE.",
         applies_to: EVERY_UNIT,
+        peers: true,
+        export: ExportPlace::Workforce,
         method: Method::Ratio {
             numerator: &[T::Sum(F::WteAgency, S::All)],
             denominator: &[T::Sum(F::Wte, S::All)],
@@ -473,6 +610,8 @@ pub const MEASURES: &[Measure] = &[
         quantity: Q::Share,
         definition: "People who left in the 12 months before the snapshot, divided by headcount.",
         applies_to: EVERY_UNIT,
+        peers: true,
+        export: ExportPlace::Workforce,
         method: Method::Ratio {
             numerator: &[T::Sum(F::Leavers, S::All)],
             denominator: &[T::Sum(F::Headcount, S::All)],
@@ -487,6 +626,8 @@ pub const MEASURES: &[Measure] = &[
         quantity: Q::Share,
         definition: "People who started in the 12 months before the snapshot, divided by headcount.",
         applies_to: EVERY_UNIT,
+        peers: true,
+        export: ExportPlace::Workforce,
         method: Method::Ratio {
             numerator: &[T::Sum(F::Starters, S::All)],
             denominator: &[T::Sum(F::Headcount, S::All)],
@@ -501,6 +642,8 @@ pub const MEASURES: &[Measure] = &[
         quantity: Q::Share,
         definition: "WTE in regulated professions (nurses, doctors, psychologists, social workers, pharmacists) divided by all WTE in post.",
         applies_to: EVERY_UNIT,
+        peers: true,
+        export: ExportPlace::Workforce,
         method: Method::Ratio {
             numerator: &[T::Sum(F::RegulatedWte, S::All)],
             denominator: &[T::Sum(F::Wte, S::All)],
@@ -515,6 +658,8 @@ pub const MEASURES: &[Measure] = &[
         quantity: Q::Ratio,
         definition: "Open cases held divided by the WTE of the roles that hold cases.",
         applies_to: EVERY_UNIT,
+        peers: true,
+        export: ExportPlace::Workforce,
         method: Method::Ratio {
             numerator: &[T::Sum(F::Cases, S::All)],
             denominator: &[T::Sum(F::CaseloadWte, S::All)],
@@ -529,6 +674,8 @@ pub const MEASURES: &[Measure] = &[
         quantity: Q::Count,
         definition: "Volunteers (headcount) working with the organisations; for a local authority, apportioned by each organisation's share of service.",
         applies_to: EVERY_UNIT,
+        peers: false,
+        export: ExportPlace::Workforce,
         method: Method::Term(T::Volunteers),
     },
     Measure {
@@ -539,6 +686,8 @@ pub const MEASURES: &[Measure] = &[
         quantity: Q::Count,
         definition: "How many of the seven disciplines of a multidisciplinary team have any WTE in post.",
         applies_to: EVERY_UNIT,
+        peers: false,
+        export: ExportPlace::Profile,
         method: Method::MdtDisciplines,
     },
     Measure {
@@ -549,6 +698,8 @@ pub const MEASURES: &[Measure] = &[
         quantity: Q::Count,
         definition: "Resident population aged 18 and over (mid-year estimate supplied with the census).",
         applies_to: AREAS,
+        peers: false,
+        export: ExportPlace::Profile,
         method: Method::Term(T::Area(AreaInput::Population18Plus)),
     },
     Measure {
@@ -559,6 +710,8 @@ pub const MEASURES: &[Measure] = &[
         quantity: Q::Count,
         definition: "Adults in drug and alcohol treatment in the year (NDTMS).",
         applies_to: AREAS,
+        peers: false,
+        export: ExportPlace::Profile,
         method: Method::Term(T::Area(AreaInput::AdultsInTreatment)),
     },
     Measure {
@@ -569,6 +722,8 @@ pub const MEASURES: &[Measure] = &[
         quantity: Q::Count,
         definition: "Children and young people in drug and alcohol treatment in the year (NDTMS).",
         applies_to: AREAS,
+        peers: false,
+        export: ExportPlace::Profile,
         method: Method::Term(T::Area(AreaInput::YoungPeopleInTreatment)),
     },
     Measure {
@@ -579,6 +734,8 @@ pub const MEASURES: &[Measure] = &[
         quantity: Q::Wte,
         definition: "For a local authority: each provider's and LERO's WTE multiplied by the share of its workforce it reports serving that authority. For a region or England: the sum over its authorities (commissioning teams apart).",
         applies_to: AREAS,
+        peers: false,
+        export: ExportPlace::Profile,
         method: Method::Term(T::AttributedWte),
     },
     Measure {
@@ -589,6 +746,8 @@ pub const MEASURES: &[Measure] = &[
         quantity: Q::Wte,
         definition: "WTE in post in the local authorities' commissioning teams.",
         applies_to: AREAS,
+        peers: false,
+        export: ExportPlace::Profile,
         method: Method::Term(T::CommissioningWte),
     },
     Measure {
@@ -599,6 +758,8 @@ pub const MEASURES: &[Measure] = &[
         quantity: Q::Ratio,
         definition: "Provider and LERO WTE attributed to the area, per 100,000 residents aged 18 and over.",
         applies_to: AREAS,
+        peers: true,
+        export: ExportPlace::AreaRatios,
         method: Method::Ratio {
             numerator: &[T::AttributedWte],
             denominator: &[T::Area(AreaInput::Population18Plus)],
@@ -613,6 +774,8 @@ pub const MEASURES: &[Measure] = &[
         quantity: Q::Ratio,
         definition: "Adults in treatment divided by the WTE in post of drug and alcohol workers.",
         applies_to: AREAS,
+        peers: true,
+        export: ExportPlace::AreaRatios,
         method: Method::Ratio {
             numerator: &[T::Area(AreaInput::AdultsInTreatment)],
             denominator: &[T::Sum(F::Wte, S::Group(RoleGroup::DrugAlcoholWorkers))],
@@ -623,10 +786,12 @@ pub const MEASURES: &[Measure] = &[
         id: M::DeliveryVacancyRate,
         key: "delivery_vacancy_rate",
         label: "Vacancy rate in providers and LEROs",
-        short: "Vacancy rate",
+        short: "Vacancy rate (providers and LEROs)",
         quantity: Q::Share,
         definition: "Providers' and LEROs' vacant WTE divided by their in-post plus vacant WTE.",
         applies_to: REGIONS_AND_ENGLAND,
+        peers: false,
+        export: ExportPlace::Breakdown,
         method: Method::Ratio {
             numerator: &[T::Sum(F::WteVacant, S::Delivery)],
             denominator: &[T::Sum(F::Wte, S::Delivery), T::Sum(F::WteVacant, S::Delivery)],
@@ -641,6 +806,8 @@ pub const MEASURES: &[Measure] = &[
         quantity: Q::Share,
         definition: "Commissioning teams' vacant WTE divided by their in-post plus vacant WTE.",
         applies_to: REGIONS_AND_ENGLAND,
+        peers: false,
+        export: ExportPlace::Breakdown,
         method: Method::Ratio {
             numerator: &[T::Sum(F::WteVacant, S::Group(RoleGroup::Commissioning))],
             denominator: &[
@@ -654,10 +821,12 @@ pub const MEASURES: &[Measure] = &[
         id: M::DeliveryLeaverRate,
         key: "delivery_leaver_rate",
         label: "Leaver rate (turnover) in providers and LEROs",
-        short: "Leaver rate",
+        short: "Leaver rate (providers and LEROs)",
         quantity: Q::Share,
         definition: "Providers' and LEROs' leavers in the 12 months before the snapshot, divided by their headcount.",
         applies_to: REGIONS_AND_ENGLAND,
+        peers: false,
+        export: ExportPlace::Breakdown,
         method: Method::Ratio {
             numerator: &[T::Sum(F::Leavers, S::Delivery)],
             denominator: &[T::Sum(F::Headcount, S::Delivery)],
@@ -668,10 +837,12 @@ pub const MEASURES: &[Measure] = &[
         id: M::DeliveryStarterRate,
         key: "delivery_starter_rate",
         label: "Starter rate in providers and LEROs",
-        short: "Starter rate",
+        short: "Starter rate (providers and LEROs)",
         quantity: Q::Share,
         definition: "Providers' and LEROs' starters in the 12 months before the snapshot, divided by their headcount.",
         applies_to: REGIONS_AND_ENGLAND,
+        peers: false,
+        export: ExportPlace::Breakdown,
         method: Method::Ratio {
             numerator: &[T::Sum(F::Starters, S::Delivery)],
             denominator: &[T::Sum(F::Headcount, S::Delivery)],
@@ -686,6 +857,8 @@ pub const MEASURES: &[Measure] = &[
         quantity: Q::Share,
         definition: "Volunteers divided by volunteers plus staff in post (headcount).",
         applies_to: REGIONS_AND_ENGLAND,
+        peers: false,
+        export: ExportPlace::Breakdown,
         method: Method::Ratio {
             numerator: &[T::Volunteers],
             denominator: &[T::Sum(F::Headcount, S::All), T::Volunteers],
@@ -700,6 +873,8 @@ pub const MEASURES: &[Measure] = &[
         quantity: Q::Share,
         definition: "People on permanent contracts as a share of the people whose contract type is known.",
         applies_to: REGIONS_AND_ENGLAND,
+        peers: false,
+        export: ExportPlace::Breakdown,
         method: Method::KnownShare {
             dimension: Dimension::Contract,
             category: "permanent",
@@ -713,6 +888,8 @@ pub const MEASURES: &[Measure] = &[
         quantity: Q::Share,
         definition: "People working full time as a share of the people whose working pattern is known.",
         applies_to: REGIONS_AND_ENGLAND,
+        peers: false,
+        export: ExportPlace::Breakdown,
         method: Method::KnownShare {
             dimension: Dimension::WorkingPattern,
             category: "full_time",
@@ -726,6 +903,8 @@ pub const MEASURES: &[Measure] = &[
         quantity: Q::Share,
         definition: "People in post with their employer for under a year as a share of the people whose length of service is known.",
         applies_to: REGIONS_AND_ENGLAND,
+        peers: false,
+        export: ExportPlace::Breakdown,
         method: Method::KnownShare {
             dimension: Dimension::LengthOfService,
             category: "under_1_year",
@@ -739,6 +918,26 @@ impl MeasureId {
         // The catalogue lists the ids in declaration order; the test below keeps it so.
         &MEASURES[self as usize]
     }
+
+    /// The measure's key (`vacancy_rate`).
+    pub fn key(self) -> &'static str {
+        self.measure().key
+    }
+
+    /// The measure's value for a unit (see [`Measure::value`]).
+    pub fn value(self, unit: &Unit) -> Option<f64> {
+        self.measure().value(unit)
+    }
+
+    /// The measure, where it has peer distributions.
+    pub fn with_peers(self) -> Option<MeasureId> {
+        self.measure().peers.then_some(self)
+    }
+}
+
+/// The measures that get peer distributions, ranks and quartiles, in catalogue order.
+pub fn peer_measures() -> impl Iterator<Item = &'static Measure> {
+    MEASURES.iter().filter(|m| m.peers)
 }
 
 /// The measure a key names, if any (for the command line and the template data).
@@ -767,11 +966,19 @@ impl Measure {
         }
     }
 
-    /// The measure applied to a set of totals (a role group's or a setting's); None for a
-    /// measure that is not made of workforce sums over all roles.
+    /// The measure applied to a set of totals (an organisation's rows, a role group's);
+    /// None for a measure that is not made of workforce sums over all roles.
     pub fn of_totals(&self, t: &Totals) -> Option<f64> {
+        self.of_part(t, None)
+    }
+
+    /// The measure on part of a workforce (see `parts.rs`): its sums, and its volunteers
+    /// where the part has them; None for a measure that is not made of these.
+    pub fn of_part(&self, t: &Totals, volunteers: Option<f64>) -> Option<f64> {
         self.method.evaluate(|term| match term {
             Term::Sum(field, Scope::All) => Some(field.of(t)),
+            Term::Less(field, Scope::All) => Some(-field.of(t)),
+            Term::Volunteers => volunteers,
             _ => None,
         })
     }
@@ -823,6 +1030,34 @@ mod tests {
             MeasureId::VacancyRate.measure().in_sentence(),
             "vacancy rate"
         );
+    }
+
+    #[test]
+    fn rates_of_totals_by_hand() {
+        let t = Totals {
+            headcount: 20.0,
+            wte: 16.0,
+            wte_vacant: 4.0,
+            wte_agency: 2.0,
+            leavers: 5.0,
+            starters: 6.0,
+            cases: 400.0,
+            caseload_wte: 10.0,
+            regulated_wte: 4.0,
+        };
+        let of = |id: MeasureId, t: &Totals| id.measure().of_totals(t);
+        assert_eq!(of(MeasureId::VacancyRate, &t), Some(0.2));
+        assert_eq!(of(MeasureId::AgencyShare, &t), Some(0.125));
+        assert_eq!(of(MeasureId::LeaverRate, &t), Some(0.25));
+        assert_eq!(of(MeasureId::StarterRate, &t), Some(0.3));
+        assert_eq!(of(MeasureId::RegulatedShare, &t), Some(0.25));
+        assert_eq!(of(MeasureId::CaseloadPerWte, &t), Some(40.0));
+        assert_eq!(of(MeasureId::Headcount, &t), Some(20.0));
+        let empty = Totals::default();
+        assert_eq!(of(MeasureId::VacancyRate, &empty), None);
+        assert_eq!(of(MeasureId::CaseloadPerWte, &empty), None);
+        // Not a sum over the given rows: no value from totals alone.
+        assert_eq!(of(MeasureId::WtePer100kAdults, &t), None);
     }
 
     #[test]

@@ -3,9 +3,10 @@
 //! metric names). A value is empty where it is suppressed or does not apply.
 
 use super::breakdown::Breakdown;
-use super::catalogue::{MeasureId, MEASURES};
+use super::catalogue::{self, ExportPlace, MeasureId, Scope, MEASURES};
 use super::diversity;
-use super::{EntityKind, Metric, Metrics, Unit, YearMetrics};
+use super::parts::Part;
+use super::{EntityKind, Metrics, Unit, YearMetrics};
 use crate::domain::{Role, RoleGroup, Setting};
 use crate::export::{csv_bytes, spreadsheet_safe};
 use serde::Serialize;
@@ -178,11 +179,7 @@ fn unit_rows(year: &YearMetrics, unit: &Unit, out: &mut Vec<MetricRow>) {
             year.year, unit.kind, &unit.id, &unit.name, metric, value,
         ))
     };
-    measures(
-        unit,
-        MeasureId::Headcount..=MeasureId::Volunteers,
-        &mut push,
-    );
+    measures(unit, ExportPlace::Workforce, &mut push);
     for role in Role::ALL {
         push(
             format!("wte.role.{}", role.code()),
@@ -196,23 +193,41 @@ fn unit_rows(year: &YearMetrics, unit: &Unit, out: &mut Vec<MetricRow>) {
             Some(groups.get(group).copied().unwrap_or(0.0)),
         );
     }
-    measures(
-        unit,
-        MeasureId::MdtCoverage..=MeasureId::CommissioningWte,
-        &mut push,
-    );
+    for group in RoleGroup::ALL {
+        let g = group.code();
+        push(
+            format!("group.{g}.share_of_wte"),
+            unit.group_share_of_wte(*group, Scope::All),
+        );
+        if Scope::Delivery.includes(*group) {
+            push(
+                format!("group.{g}.share_of_delivery_wte"),
+                unit.group_share_of_wte(*group, Scope::Delivery),
+            );
+        }
+    }
+    for (role, t) in unit.by_role.iter().filter(|(_, t)| t.caseload_wte > 0.0) {
+        let r = role.code();
+        push(format!("role.{r}.cases"), Some(t.cases));
+        push(format!("role.{r}.caseload_wte"), Some(t.caseload_wte));
+        push(
+            format!("role.{r}.caseload_per_wte"),
+            unit.part_value(Part::Role(*role), MeasureId::CaseloadPerWte),
+        );
+    }
+    measures(unit, ExportPlace::Profile, &mut push);
     if let Some(area) = &unit.area {
         for sector in crate::domain::Sector::ALL {
             push(
                 format!("wte.sector.{}", sector.code()),
                 Some(unit.sector_wte(*sector)),
             );
+            push(
+                format!("sector.{}.share_of_delivery_wte", sector.code()),
+                unit.sector_share_of_wte(*sector),
+            );
         }
-        measures(
-            unit,
-            MeasureId::WtePer100kAdults..=MeasureId::InTreatmentPerDawWte,
-            &mut push,
-        );
+        measures(unit, ExportPlace::AreaRatios, &mut push);
         for line in &area.mdt {
             let g = line.group.code();
             push(format!("mdt.{g}.required_wte"), Some(line.required_wte));
@@ -236,6 +251,15 @@ fn unit_rows(year: &YearMetrics, unit: &Unit, out: &mut Vec<MetricRow>) {
             }
             push(format!("expansion.{c}.actual_wte"), Some(plan.actual_wte));
             push(format!("expansion.{c}.achieved_share"), plan.achieved_share);
+            push(format!("expansion.{c}.gap_wte"), plan.gap_wte);
+        }
+        if !area.plan.is_empty() {
+            for (group, growth) in &area.planned_growth {
+                push(
+                    format!("expansion.strategy.{}.planned_growth_fte", group.code()),
+                    Some(*growth),
+                );
+            }
         }
         for (year, percent) in &area.continuity.planned {
             push(format!("continuity_of_care.planned.{year}"), Some(*percent));
@@ -266,30 +290,31 @@ fn unit_rows(year: &YearMetrics, unit: &Unit, out: &mut Vec<MetricRow>) {
             );
         }
     }
-    for metric in Metric::ALL {
-        if let Some((rank, quartile, _)) = year.position(unit, metric) {
-            push(format!("{}.rank", metric.code()), Some(rank as f64));
-            push(
-                format!("{}.quartile", metric.code()),
-                Some(f64::from(quartile)),
-            );
+    for m in catalogue::peer_measures() {
+        if let Some((rank, quartile, _)) = year.position(unit, m.id) {
+            push(format!("{}.rank", m.key), Some(rank as f64));
+            push(format!("{}.quartile", m.key), Some(f64::from(quartile)));
         }
     }
 }
 
-/// The catalogue's measures of `ids` that apply to the unit, in catalogue order.
-fn measures(
-    unit: &Unit,
-    ids: std::ops::RangeInclusive<MeasureId>,
-    push: &mut impl FnMut(String, Option<f64>),
-) {
+/// The catalogue's measures exported at `place` that apply to the unit, in catalogue order.
+fn measures(unit: &Unit, place: ExportPlace, push: &mut impl FnMut(String, Option<f64>)) {
     for m in MEASURES
         .iter()
-        .filter(|m| ids.contains(&m.id) && m.applies(unit.kind))
+        .filter(|m| m.export == place && m.applies(unit.kind))
     {
         push(m.key.into(), m.value(unit));
     }
 }
+
+/// The role groups' rates in a breakdown, in their columns' order.
+const GROUP_RATES: [MeasureId; 4] = [
+    MeasureId::VacancyRate,
+    MeasureId::AgencyShare,
+    MeasureId::StarterRate,
+    MeasureId::LeaverRate,
+];
 
 /// A region's or England's breakdown (SPEC §4 by sector and role group; the national
 /// report's depth): settings, role groups' rates, caseloads by role, commissioning teams.
@@ -305,12 +330,22 @@ fn breakdown_rows(unit: &Unit, cut: &Breakdown, push: &mut impl FnMut(String, Op
             format!("setting.{s}.volunteers"),
             Some(cut.volunteers.get(setting).copied().unwrap_or(0.0)),
         );
+        push(
+            format!("setting.{s}.volunteer_share"),
+            unit.part_value(Part::Setting(*setting), MeasureId::VolunteerShare),
+        );
         push(format!("setting.{s}.headcount"), Some(t.headcount));
         push(format!("setting.{s}.wte"), Some(t.wte));
         push(format!("setting.{s}.wte_vacant"), Some(t.wte_vacant));
-        push(format!("setting.{s}.vacancy_rate"), t.vacancy_rate());
+        push(
+            format!("setting.{s}.vacancy_rate"),
+            unit.part_value(Part::Setting(*setting), MeasureId::VacancyRate),
+        );
         push(format!("setting.{s}.regulated_wte"), Some(t.regulated_wte));
-        push(format!("setting.{s}.regulated_share"), t.regulated_share());
+        push(
+            format!("setting.{s}.regulated_share"),
+            unit.part_value(Part::Setting(*setting), MeasureId::RegulatedShare),
+        );
         for group in RoleGroup::ALL {
             let g = cut.setting_group(*setting, *group);
             push(
@@ -329,16 +364,24 @@ fn breakdown_rows(unit: &Unit, cut: &Breakdown, push: &mut impl FnMut(String, Op
                 format!("setting.{s}.role.{}.headcount", role.code()),
                 Some(r.headcount),
             );
+            if *setting == Setting::Commissioning && role.group() == RoleGroup::Commissioning {
+                push(
+                    format!("setting.{s}.role.{}.vacancy_rate", role.code()),
+                    unit.part_value(Part::SettingRole(*setting, *role), MeasureId::VacancyRate),
+                );
+            }
         }
     }
     for group in RoleGroup::ALL {
         let t = unit.group_totals(*group);
         let g = group.code();
         push(format!("group.{g}.headcount"), Some(t.headcount));
-        push(format!("group.{g}.vacancy_rate"), t.vacancy_rate());
-        push(format!("group.{g}.agency_share"), t.agency_share());
-        push(format!("group.{g}.starter_rate"), t.starter_rate());
-        push(format!("group.{g}.leaver_rate"), t.leaver_rate());
+        for id in GROUP_RATES {
+            push(
+                format!("group.{g}.{}", id.measure().key),
+                unit.part_value(Part::Group(*group), id),
+            );
+        }
     }
     for (role, c) in &cut.caseloads {
         let r = role.code();
@@ -357,7 +400,13 @@ fn breakdown_rows(unit: &Unit, cut: &Breakdown, push: &mut impl FnMut(String, Op
     }
     let team = unit.group_totals(RoleGroup::Commissioning);
     push("commissioning.wte_vacant".into(), Some(team.wte_vacant));
-    push("commissioning.vacancy_rate".into(), team.vacancy_rate());
+    push(
+        "commissioning.vacancy_rate".into(),
+        unit.part_value(
+            Part::Group(RoleGroup::Commissioning),
+            MeasureId::VacancyRate,
+        ),
+    );
     let c = &cut.commissioning;
     for (what, n) in [
         ("las", c.las),
@@ -368,11 +417,7 @@ fn breakdown_rows(unit: &Unit, cut: &Breakdown, push: &mut impl FnMut(String, Op
     ] {
         push(format!("commissioning.{what}"), Some(n as f64));
     }
-    measures(
-        unit,
-        MeasureId::DeliveryVacancyRate..=MeasureId::Under1YearShare,
-        push,
-    );
+    measures(unit, ExportPlace::Breakdown, push);
     if unit.kind == EntityKind::England {
         for p in crate::input::reference::england_population() {
             push(
@@ -392,7 +437,7 @@ fn distribution_rows(year: &YearMetrics, out: &mut Vec<MetricRow>) {
                 EntityKind::England,
                 "england",
                 "England",
-                format!("{}.{}.{stat}", kind.code(), metric.code()),
+                format!("{}.{}.{stat}", kind.code(), metric.measure().key),
                 Some(value),
             ));
         }
@@ -401,7 +446,7 @@ fn distribution_rows(year: &YearMetrics, out: &mut Vec<MetricRow>) {
             EntityKind::England,
             "england",
             "England",
-            format!("{}.{}.n", kind.code(), metric.code()),
+            format!("{}.{}.n", kind.code(), metric.measure().key),
             Some(d.values.len() as f64),
         ));
     }

@@ -10,12 +10,14 @@ pub mod export;
 mod fact;
 pub mod mdt;
 pub mod participation;
+pub mod parts;
 pub mod totals;
 
 use crate::domain::{OrgType, Region, Role, RoleGroup, Sector, StrategyGroup};
 use crate::input::census::{Census, PlanYear};
 use crate::input::reference;
 use crate::stats::{quantile_sorted, ratio, sorted_finite};
+pub use catalogue::MeasureId;
 use diversity::DiversityCounts;
 use mdt::{Assumptions, MdtLine, MDT_GROUPS};
 use serde::Serialize;
@@ -51,86 +53,36 @@ impl EntityKind {
         }
     }
 
+    /// The unit's peer group in words: "providers", "local authorities".
+    pub fn peers_label(self) -> &'static str {
+        match self {
+            EntityKind::Provider => "providers",
+            EntityKind::Lero => "lived experience recovery organisations",
+            EntityKind::Commissioner => "commissioning teams",
+            EntityKind::La => "local authorities",
+            EntityKind::Region => "regions",
+            EntityKind::England => "England",
+        }
+    }
+
+    /// One of the unit's peers in words: "provider", "local authority".
+    pub fn peer_label(self) -> &'static str {
+        match self {
+            EntityKind::Provider => "provider",
+            EntityKind::Lero => "lived experience recovery organisation",
+            EntityKind::Commissioner => "commissioning team",
+            EntityKind::La => "local authority",
+            EntityKind::Region => "region",
+            EntityKind::England => "England",
+        }
+    }
+
     pub fn of_org(org_type: OrgType) -> EntityKind {
         match org_type {
             OrgType::Provider => EntityKind::Provider,
             OrgType::Lero => EntityKind::Lero,
             OrgType::Commissioner => EntityKind::Commissioner,
         }
-    }
-}
-
-/// The ratio and size metrics that get peer distributions, ranks and quartiles.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-pub enum Metric {
-    Headcount,
-    Wte,
-    VacancyRate,
-    AgencyShare,
-    LeaverRate,
-    StarterRate,
-    RegulatedShare,
-    CaseloadPerWte,
-    WtePer100kAdults,
-    InTreatmentPerDawWte,
-}
-
-impl Metric {
-    pub const ALL: [Metric; 10] = [
-        Metric::Headcount,
-        Metric::Wte,
-        Metric::VacancyRate,
-        Metric::AgencyShare,
-        Metric::LeaverRate,
-        Metric::StarterRate,
-        Metric::RegulatedShare,
-        Metric::CaseloadPerWte,
-        Metric::WtePer100kAdults,
-        Metric::InTreatmentPerDawWte,
-    ];
-
-    /// The metric's declaration in the measure catalogue.
-    pub fn measure(self) -> &'static catalogue::Measure {
-        use catalogue::MeasureId as M;
-        match self {
-            Metric::Headcount => M::Headcount,
-            Metric::Wte => M::Wte,
-            Metric::VacancyRate => M::VacancyRate,
-            Metric::AgencyShare => M::AgencyShare,
-            Metric::LeaverRate => M::LeaverRate,
-            Metric::StarterRate => M::StarterRate,
-            Metric::RegulatedShare => M::RegulatedShare,
-            Metric::CaseloadPerWte => M::CaseloadPerWte,
-            Metric::WtePer100kAdults => M::WtePer100kAdults,
-            Metric::InTreatmentPerDawWte => M::InTreatmentPerDawWte,
-        }
-        .measure()
-    }
-
-    /// The peer-compared metric of a measure, if it has peers.
-    pub fn of(id: catalogue::MeasureId) -> Option<Metric> {
-        Metric::ALL.into_iter().find(|m| m.measure().id == id)
-    }
-
-    pub fn code(self) -> &'static str {
-        self.measure().key
-    }
-
-    pub fn label(self) -> &'static str {
-        self.measure().label
-    }
-
-    /// Rates are shown as percentages.
-    pub fn is_rate(self) -> bool {
-        self.measure().quantity == catalogue::Quantity::Share
-    }
-
-    pub fn value(self, unit: &Unit) -> Option<f64> {
-        self.measure().value(unit)
-    }
-
-    pub fn applies_to(self, kind: EntityKind) -> bool {
-        self.measure().applies(kind)
     }
 }
 
@@ -171,11 +123,6 @@ impl Unit {
                 .filter(|(r, _)| r.group() == group)
                 .map(|(_, t)| t),
         )
-    }
-
-    /// Volunteers as a share of everyone: volunteers / (headcount + volunteers).
-    pub fn volunteer_share(&self) -> Option<f64> {
-        ratio(self.volunteers, self.totals.headcount + self.volunteers)
     }
 
     /// A category's share of the people whose answer is known, under disclosure control
@@ -238,10 +185,10 @@ pub struct AreaFigures {
     /// Providers and LEROs, apportioned (an LA's attributed_wte).
     pub attributed_wte: f64,
     pub commissioning_wte: f64,
-    pub wte_per_100k_adults: Option<f64>,
-    pub in_treatment_per_daw_wte: Option<f64>,
     /// LAs only: the organisations that serve it, largest share of their WTE first.
     pub serving: Vec<ServingOrg>,
+    /// LAs only: the org_ids of its commissioning teams, blocked ones included.
+    pub commissioners: Vec<String>,
     /// LAs only: plan for the census year against actual attributed WTE, by role group.
     pub expansion: Vec<ExpansionLine>,
     pub mdt: Vec<MdtLine>,
@@ -252,6 +199,9 @@ pub struct AreaFigures {
     pub plan: Vec<CategoryPlan>,
     /// LAs only: planned (workbook) and actual (continuity_of_care.csv) continuity of care.
     pub continuity: Continuity,
+    /// LAs, regions and England: planned growth from 2021-22 to 2024-25 by strategy group,
+    /// over the planning workbook's categories (their subsets apart).
+    pub planned_growth: BTreeMap<StrategyGroup, f64>,
     /// Regions and England: (LAs planning continuity of care of at least the national
     /// ambition, 75%, for 2024-25; LAs with a plan for 2024-25).
     pub continuity_ambition: Option<(usize, usize)>,
@@ -271,6 +221,37 @@ pub struct CategoryPlan {
     pub actual_wte: f64,
     /// Actual WTE as a share of the posts planned for the census's plan year.
     pub achieved_share: Option<f64>,
+    /// Actual WTE less the posts planned for the census's plan year.
+    pub gap_wte: Option<f64>,
+}
+
+impl CategoryPlan {
+    fn new(
+        category: crate::domain::PlanCategory,
+        planned: BTreeMap<PlanYear, f64>,
+        actual_wte: f64,
+        plan_year: PlanYear,
+    ) -> CategoryPlan {
+        let now = planned.get(&plan_year).copied();
+        CategoryPlan {
+            category,
+            achieved_share: now.and_then(|p| ratio(actual_wte, p)),
+            gap_wte: now.map(|p| actual_wte - p),
+            planned,
+            actual_wte,
+        }
+    }
+
+    /// Planned growth from the 2021-22 baseline to 2024-25 (a year not planned counts as 0).
+    pub fn planned_growth(&self) -> f64 {
+        let at = |start: u16| {
+            self.planned
+                .get(&PlanYear { start })
+                .copied()
+                .unwrap_or(0.0)
+        };
+        at(PlanYear::LAST) - at(PlanYear::FIRST)
+    }
 }
 
 /// Continuity of care for prison leavers, in percent by financial year.
@@ -357,9 +338,13 @@ pub struct YearMetrics {
     pub year: u16,
     pub title: String,
     pub units: BTreeMap<(EntityKind, String), Unit>,
-    pub peers: BTreeMap<(EntityKind, Metric), Distribution>,
+    /// Peer distributions by peer group and measure (the catalogue's `peers` measures).
+    pub peers: BTreeMap<(EntityKind, MeasureId), Distribution>,
     /// Organisations left out because validation found errors: (id, name).
     pub blocked: Vec<(String, String)>,
+    /// Returns (organisations with rows in the census files, blocked ones included) by
+    /// region and type: the "data submissions" the reports count.
+    pub returns: BTreeMap<(Region, OrgType), usize>,
 }
 
 impl YearMetrics {
@@ -377,43 +362,38 @@ impl YearMetrics {
     }
 
     /// The unit's rank (1 = highest) and quartile among its peers, where it has the value.
-    pub fn position(&self, unit: &Unit, metric: Metric) -> Option<(usize, u8, usize)> {
-        let value = metric.value(unit)?;
-        let d = self.peers.get(&(unit.kind, metric))?;
+    pub fn position(&self, unit: &Unit, id: MeasureId) -> Option<(usize, u8, usize)> {
+        let value = id.measure().value(unit)?;
+        let d = self.peers.get(&(unit.kind, id))?;
         Some((d.rank(value), d.quartile(value), d.values.len()))
     }
 }
 
-/// A unit's figures in one year, joined across years.
+/// A unit's figures in one year, joined across years: every catalogue measure that has a
+/// value for it that year, evaluated from its declaration like the current year's.
 #[derive(Debug, Clone, Serialize)]
 pub struct TrendPoint {
     pub year: u16,
     /// The id the figures are recorded under that year (an LA's old code before 2023).
     pub id: String,
-    pub headcount: f64,
-    pub wte: f64,
-    pub vacancy_rate: Option<f64>,
-    pub leaver_rate: Option<f64>,
-    pub starter_rate: Option<f64>,
-    pub agency_share: Option<f64>,
-    pub caseload_per_wte: Option<f64>,
-    pub wte_per_100k_adults: Option<f64>,
+    pub values: BTreeMap<MeasureId, f64>,
 }
 
 impl TrendPoint {
-    /// A peer-compared metric's figure at this point, where the trend keeps it.
-    pub fn value(&self, metric: Metric) -> Option<f64> {
-        match metric {
-            Metric::Headcount => Some(self.headcount),
-            Metric::Wte => Some(self.wte),
-            Metric::VacancyRate => self.vacancy_rate,
-            Metric::LeaverRate => self.leaver_rate,
-            Metric::StarterRate => self.starter_rate,
-            Metric::AgencyShare => self.agency_share,
-            Metric::CaseloadPerWte => self.caseload_per_wte,
-            Metric::WtePer100kAdults => self.wte_per_100k_adults,
-            Metric::RegulatedShare | Metric::InTreatmentPerDawWte => None,
+    fn of(year: u16, unit: &Unit) -> TrendPoint {
+        TrendPoint {
+            year,
+            id: unit.id.clone(),
+            values: catalogue::MEASURES
+                .iter()
+                .filter_map(|m| Some((m.id, m.value(unit)?)))
+                .collect(),
         }
+    }
+
+    /// A measure's figure at this point, where the unit had one.
+    pub fn value(&self, id: MeasureId) -> Option<f64> {
+        self.values.get(&id).copied()
     }
 }
 
@@ -653,7 +633,17 @@ pub fn compute_year(
                 &unit.by_role,
                 commissioning_wte,
             );
+            area.planned_growth = planned_growth(&area.plan);
             area.continuity = continuity(census, &la.la_code);
+            area.commissioners = census
+                .organisations
+                .iter()
+                .filter(|o| {
+                    o.org_type == OrgType::Commissioner
+                        && o.la_code.as_deref() == Some(la.la_code.as_str())
+                })
+                .map(|o| o.org_id.clone())
+                .collect();
         }
         units.insert((EntityKind::La, la.la_code.clone()), unit);
     }
@@ -741,6 +731,7 @@ pub fn compute_year(
             .collect();
         let cut = breakdown::compute(census, &orgs, &codes);
         if let Some(area) = unit.area.as_mut() {
+            area.planned_growth = planned_growth(&plan);
             area.plan = plan;
             area.continuity_ambition = reaching;
             area.breakdown = Some(cut);
@@ -757,13 +748,13 @@ pub fn compute_year(
         EntityKind::Commissioner,
         EntityKind::La,
     ] {
-        for metric in Metric::ALL.iter().filter(|m| m.applies_to(kind)) {
+        for measure in catalogue::peer_measures().filter(|m| m.applies(kind)) {
             let values = units
                 .values()
                 .filter(|u| u.kind == kind)
-                .filter_map(|u| metric.value(u));
+                .filter_map(|u| measure.value(u));
             if let Some(d) = Distribution::of(values) {
-                peers.insert((kind, *metric), d);
+                peers.insert((kind, measure.id), d);
             }
         }
     }
@@ -773,12 +764,17 @@ pub fn compute_year(
         .filter(|o| year.blocked.contains(&o.org_id))
         .map(|o| (o.org_id.clone(), o.org_name.clone()))
         .collect();
+    let mut returns = BTreeMap::new();
+    for o in &census.organisations {
+        *returns.entry((o.region, o.org_type)).or_insert(0) += 1;
+    }
     Ok(YearMetrics {
         year: census.meta.year,
         title: census.meta.title.clone(),
         units,
         peers,
         blocked,
+        returns,
     })
 }
 
@@ -868,20 +864,19 @@ fn area_figures(
     } else {
         unit.totals.wte - commissioning_wte
     };
-    let daw = unit.group_wte(RoleGroup::DrugAlcoholWorkers);
     AreaFigures {
         population_18plus: population,
         adults_in_treatment: adults,
         young_people_in_treatment: young,
         attributed_wte,
         commissioning_wte,
-        wte_per_100k_adults: ratio(attributed_wte * 100_000.0, population),
-        in_treatment_per_daw_wte: ratio(adults, daw),
         serving,
+        commissioners: Vec::new(),
         expansion,
         mdt: mdt::calculate(assumptions, adults, young, |g| unit.group_wte(g)),
         members,
         plan: Vec::new(),
+        planned_growth: BTreeMap::new(),
         continuity: Continuity::default(),
         continuity_ambition: None,
         breakdown: None,
@@ -902,11 +897,8 @@ fn sum_plans<'a>(
             continue;
         };
         for plan in &area.plan {
-            let sum = sums.entry(plan.category).or_insert_with(|| CategoryPlan {
-                category: plan.category,
-                planned: BTreeMap::new(),
-                actual_wte: 0.0,
-                achieved_share: None,
+            let sum = sums.entry(plan.category).or_insert_with(|| {
+                CategoryPlan::new(plan.category, BTreeMap::new(), 0.0, plan_year)
             });
             for (year, fte) in &plan.planned {
                 *sum.planned.entry(*year).or_insert(0.0) += fte;
@@ -920,15 +912,26 @@ fn sum_plans<'a>(
     }
     let plans = sums
         .into_values()
-        .map(|mut p| {
-            p.achieved_share = p
-                .planned
-                .get(&plan_year)
-                .and_then(|x| ratio(p.actual_wte, *x));
-            p
-        })
+        .map(|p| CategoryPlan::new(p.category, p.planned, p.actual_wte, plan_year))
         .collect();
     (plans, (planning > 0).then_some((reaching, planning)))
+}
+
+/// Planned growth by strategy group, over the categories that are not subsets of another.
+fn planned_growth(plan: &[CategoryPlan]) -> BTreeMap<StrategyGroup, f64> {
+    StrategyGroup::ALL
+        .iter()
+        .map(|group| {
+            let growth = plan
+                .iter()
+                .filter(|p| {
+                    !p.category.is_subset() && p.category.group().strategy_group() == Some(*group)
+                })
+                .map(CategoryPlan::planned_growth)
+                .sum();
+            (*group, growth)
+        })
+        .collect()
 }
 
 /// An LA's planning workbook by category, against the census WTE of each category's roles.
@@ -961,13 +964,7 @@ fn category_plans(
                 .map(|t| t.wte)
                 .sum()
         };
-        let achieved_share = planned.get(&plan_year).and_then(|p| ratio(actual_wte, *p));
-        out.push(CategoryPlan {
-            category,
-            planned,
-            actual_wte,
-            achieved_share,
-        });
+        out.push(CategoryPlan::new(category, planned, actual_wte, plan_year));
     }
     out
 }
@@ -1025,21 +1022,6 @@ fn expansion_lines(
     out
 }
 
-fn trend_point(year: u16, unit: &Unit) -> TrendPoint {
-    TrendPoint {
-        year,
-        id: unit.id.clone(),
-        headcount: unit.totals.headcount,
-        wte: unit.totals.wte,
-        vacancy_rate: unit.totals.vacancy_rate(),
-        leaver_rate: unit.totals.leaver_rate(),
-        starter_rate: unit.totals.starter_rate(),
-        agency_share: unit.totals.agency_share(),
-        caseload_per_wte: unit.totals.caseload_per_wte(),
-        wte_per_100k_adults: Metric::WtePer100kAdults.value(unit),
-    }
-}
-
 /// Joins each current unit to its earlier years: organisations by org_id, LAs by code or,
 /// where the boundary changed in 2023, through the predecessor with a note.
 fn trends(now: &YearMetrics, earlier: &[YearMetrics]) -> BTreeMap<(EntityKind, String), Trend> {
@@ -1050,7 +1032,7 @@ fn trends(now: &YearMetrics, earlier: &[YearMetrics]) -> BTreeMap<(EntityKind, S
         let mut boundary_change = None;
         for past in earlier {
             if let Some(u) = past.unit(*kind, id) {
-                points.push(trend_point(past.year, u));
+                points.push(TrendPoint::of(past.year, u));
                 continue;
             }
             if *kind != EntityKind::La {
@@ -1063,7 +1045,7 @@ fn trends(now: &YearMetrics, earlier: &[YearMetrics]) -> BTreeMap<(EntityKind, S
             let Some(u) = past.unit(EntityKind::La, &change.old_code) else {
                 continue;
             };
-            points.push(trend_point(past.year, u));
+            points.push(TrendPoint::of(past.year, u));
             let siblings = changes
                 .iter()
                 .filter(|c| c.old_code == change.old_code)
@@ -1076,7 +1058,7 @@ fn trends(now: &YearMetrics, earlier: &[YearMetrics]) -> BTreeMap<(EntityKind, S
                 new_name: change.new_name.clone(),
             });
         }
-        points.push(trend_point(now.year, unit));
+        points.push(TrendPoint::of(now.year, unit));
         out.insert(
             (*kind, id.clone()),
             Trend {

@@ -1,6 +1,6 @@
-//! Additive workforce quantities and the ratios SPEC §4 defines on them.
+//! Additive workforce quantities. The rates and shares SPEC §4 defines on them are the
+//! measure catalogue's (`catalogue::Measure::of_totals`), their only formula.
 
-use crate::stats::ratio;
 use serde::Serialize;
 
 /// Quantities that add up across roles, organisations and areas. For an LA they are
@@ -33,70 +33,27 @@ impl Totals {
         self.regulated_wte += other.regulated_wte;
     }
 
+    /// One `workforce.csv` row's quantities.
+    pub fn of_row(row: &crate::input::census::WorkforceRow) -> Totals {
+        use super::catalogue::Field;
+        Totals {
+            headcount: Field::Headcount.of_row(row),
+            wte: Field::Wte.of_row(row),
+            wte_vacant: Field::WteVacant.of_row(row),
+            wte_agency: Field::WteAgency.of_row(row),
+            leavers: Field::Leavers.of_row(row),
+            starters: Field::Starters.of_row(row),
+            cases: Field::Cases.of_row(row),
+            caseload_wte: Field::CaseloadWte.of_row(row),
+            regulated_wte: Field::RegulatedWte.of_row(row),
+        }
+    }
+
     pub fn sum<'a>(items: impl IntoIterator<Item = &'a Totals>) -> Totals {
         let mut out = Totals::default();
         for item in items {
             out.add(item);
         }
         out
-    }
-
-    /// vacant / (in post + vacant) WTE.
-    pub fn vacancy_rate(&self) -> Option<f64> {
-        ratio(self.wte_vacant, self.wte + self.wte_vacant)
-    }
-
-    /// agency / in-post WTE.
-    pub fn agency_share(&self) -> Option<f64> {
-        ratio(self.wte_agency, self.wte)
-    }
-
-    /// leavers in the last 12 months / headcount.
-    pub fn leaver_rate(&self) -> Option<f64> {
-        ratio(self.leavers, self.headcount)
-    }
-
-    /// starters in the last 12 months / headcount.
-    pub fn starter_rate(&self) -> Option<f64> {
-        ratio(self.starters, self.headcount)
-    }
-
-    /// regulated-profession WTE / all WTE in post.
-    pub fn regulated_share(&self) -> Option<f64> {
-        ratio(self.regulated_wte, self.wte)
-    }
-
-    /// open cases / WTE of the roles that hold cases.
-    pub fn caseload_per_wte(&self) -> Option<f64> {
-        ratio(self.cases, self.caseload_wte)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn ratios_by_hand() {
-        let t = Totals {
-            headcount: 20.0,
-            wte: 16.0,
-            wte_vacant: 4.0,
-            wte_agency: 2.0,
-            leavers: 5.0,
-            starters: 6.0,
-            cases: 400.0,
-            caseload_wte: 10.0,
-            regulated_wte: 4.0,
-        };
-        assert_eq!(t.vacancy_rate(), Some(0.2));
-        assert_eq!(t.agency_share(), Some(0.125));
-        assert_eq!(t.leaver_rate(), Some(0.25));
-        assert_eq!(t.starter_rate(), Some(0.3));
-        assert_eq!(t.regulated_share(), Some(0.25));
-        assert_eq!(t.caseload_per_wte(), Some(40.0));
-        let empty = Totals::default();
-        assert_eq!(empty.vacancy_rate(), None);
-        assert_eq!(empty.caseload_per_wte(), None);
     }
 }

@@ -11,7 +11,7 @@ use crate::export::{write_atomic, WriteError};
 use crate::input::census::{Census, Date};
 use crate::metrics::catalogue::{MeasureId, Quantity};
 use crate::metrics::export::MetricRow;
-use crate::metrics::{EntityKind, Metric, Metrics};
+use crate::metrics::{EntityKind, Metrics};
 use std::cell::RefCell;
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -244,7 +244,7 @@ fn text(s: impl Into<String>) -> Cell {
     Cell::Text(s.into())
 }
 
-fn format_of(metric: Metric) -> NumberFormat {
+fn format_of(metric: MeasureId) -> NumberFormat {
     NumberFormat::of(metric.measure().quantity)
 }
 

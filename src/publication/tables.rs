@@ -9,8 +9,8 @@
 use super::{labels_phrase, text, Cell, Figures, MeasureColumn, NumberFormat, TableSheet};
 use super::{HEADLINES, TREND_MEASURES};
 use crate::domain::{Dimension, DimensionFamily, Region, Role, RoleGroup, Sector, StrategyGroup};
-use crate::metrics::catalogue::MeasureId;
-use crate::metrics::{EntityKind, Metric, Metrics};
+use crate::metrics::catalogue::{self, MeasureId};
+use crate::metrics::{EntityKind, Metrics};
 
 /// An area a workbook covers: England or a region.
 #[derive(Debug, Clone)]
@@ -724,17 +724,16 @@ fn peer_spread(w: &Scope) -> TableSpec {
         [EntityKind::Provider, EntityKind::Lero, EntityKind::La]
             .iter()
             .flat_map(|kind| {
-                Metric::ALL
-                    .iter()
-                    .filter(|m| m.applies_to(*kind))
+                catalogue::peer_measures()
+                    .filter(|m| m.applies(*kind))
                     .map(|m| RowSpec {
-                        format: Some(super::format_of(*m)),
+                        format: Some(super::format_of(m.id)),
                         ..RowSpec::new(vec![
-                            text(crate::render::model::peers_label(*kind)),
-                            text(m.label()),
+                            text(kind.peers_label()),
+                            text(m.label),
                         ])
                         .of(&england)
-                        .with("base", format!("{}.{}", kind.code(), m.code()))
+                        .with("base", format!("{}.{}", kind.code(), m.key))
                     })
             }),
     )

@@ -15,12 +15,13 @@ use crate::domain::{
     Dimension, DimensionFamily, OrgType, Region, RoleGroup, Sector, StrategyGroup, NOT_KNOWN,
 };
 use crate::format::{fmt_count, fmt_pct, fmt_ratio, fmt_wte, opt, ordinal, Format, MISSING};
-use crate::input::census::{Census, PlanYear};
+use crate::input::census::{CensusMeta, PlanYear};
 use crate::input::finding::{Finding, Severity};
 use crate::input::reference;
-use crate::metrics::catalogue::{MeasureId, Quantity, MEASURES};
+use crate::metrics::catalogue::{MeasureId, Quantity, Scope, MEASURES};
 use crate::metrics::diversity::{self, MIN_CELL, MIN_UNIT_HEADCOUNT};
-use crate::metrics::{EntityKind, Metric, Metrics, Unit, YearMetrics};
+use crate::metrics::parts::Part;
+use crate::metrics::{EntityKind, Metrics, Unit, YearMetrics};
 use minijinja::context;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -38,9 +39,7 @@ mod trend;
 
 use area::area;
 use builder::*;
-use expansion::{
-    fmt_percent_points, national_continuity, plan_ambitions, workbook_plan, PLAN_YEARS,
-};
+use expansion::{fmt_percent_points, plan_ambitions, workbook_plan};
 use la::local_authority;
 use participant::participant;
 use shared::vacancies;
@@ -56,7 +55,9 @@ pub const HEX_BANDS: usize = 5;
 /// What every report of a build shares.
 pub struct ReportContext<'a> {
     pub metrics: &'a Metrics,
-    pub census: &'a Census,
+    /// The census year's title and dates (the model reads no census rows: every figure it
+    /// prints comes from the metrics stage).
+    pub meta: &'a CensusMeta,
     pub findings: &'a [Finding],
     pub messages: &'a Messages,
     /// The template set's logo (`/assets/logo.svg` or `.png`), when it has one.
@@ -438,8 +439,8 @@ pub fn peer_values(year: &YearMetrics) -> Vec<Vec<String>> {
         let format = format_of(*metric);
         for (i, v) in d.values.iter().enumerate() {
             rows.push(vec![
-                peers_label(*kind).to_string(),
-                metric.label().to_string(),
+                kind.peers_label().to_string(),
+                metric.measure().label.to_string(),
                 (i + 1).to_string(),
                 format(*v),
             ]);
@@ -447,30 +448,6 @@ pub fn peer_values(year: &YearMetrics) -> Vec<Vec<String>> {
     }
     rows
 }
-
-pub fn peers_label(kind: EntityKind) -> &'static str {
-    match kind {
-        EntityKind::Provider => "providers",
-        EntityKind::Lero => "lived experience recovery organisations",
-        EntityKind::Commissioner => "commissioning teams",
-        EntityKind::La => "local authorities",
-        EntityKind::Region => "regions",
-        EntityKind::England => "England",
-    }
-}
-
-fn peer_label(kind: EntityKind) -> &'static str {
-    match kind {
-        EntityKind::Provider => "provider",
-        EntityKind::Lero => "lived experience recovery organisation",
-        EntityKind::Commissioner => "commissioning team",
-        EntityKind::La => "local authority",
-        EntityKind::Region => "region",
-        EntityKind::England => "England",
-    }
-}
-
-pub use depth::change_text as change_words;
 
 // ---- report content ------------------------------------------------------------------------
 
@@ -481,7 +458,7 @@ pub fn build(ctx: &ReportContext, plan: &ReportPlan) -> Result<Rendered, RenderE
     let unit = year
         .unit(plan.kind.entity(), plan.kind.unit_id(&plan.id))
         .ok_or_else(|| RenderError::NoFigures(plan.id.clone()))?;
-    let census = &ctx.census.meta;
+    let census = ctx.meta;
     let meta = Meta {
         id: plan.id.clone(),
         kind: plan.kind,
@@ -496,8 +473,8 @@ pub fn build(ctx: &ReportContext, plan: &ReportPlan) -> Result<Rendered, RenderE
             .region
             .filter(|_| unit.kind != EntityKind::Region)
             .map(|r| r.label().to_string()),
-        peers: peers_label(unit.kind).to_string(),
-        peer: peer_label(unit.kind).to_string(),
+        peers: unit.kind.peers_label().to_string(),
+        peer: unit.kind.peer_label().to_string(),
         blocked_count: year.blocked.len(),
         plan_year: PlanYear::for_census(census.year).to_string(),
         assumptions_label: ctx.metrics.assumptions_label.clone(),
@@ -568,7 +545,7 @@ pub fn build(ctx: &ReportContext, plan: &ReportPlan) -> Result<Rendered, RenderE
 fn common_figures(b: &mut Builder) {
     let unit = b.unit;
     for measure in MEASURES.iter().filter(|m| m.applies(unit.kind)) {
-        match Metric::of(measure.id) {
+        match measure.id.with_peers() {
             Some(metric) => b.metric_figure(metric),
             None => b.figure(
                 measure.key,
@@ -629,18 +606,14 @@ fn figures_table(b: &mut Builder) {
 /// The validation findings on the participant's own return (for an LA, its commissioning
 /// team's), as table `queries` when there are any.
 fn queries(b: &mut Builder, plan: &ReportPlan) {
-    let census = b.ctx.census;
     let unit = b.unit;
     let owners: Vec<&str> = match plan.kind {
         ReportKind::Provider | ReportKind::Lero => vec![unit.id.as_str()],
-        ReportKind::La => census
-            .organisations
+        ReportKind::La => unit
+            .area
             .iter()
-            .filter(|o| {
-                o.org_type == OrgType::Commissioner
-                    && o.la_code.as_deref() == Some(unit.id.as_str())
-            })
-            .map(|o| o.org_id.as_str())
+            .flat_map(|a| &a.commissioners)
+            .map(String::as_str)
             .collect(),
         ReportKind::Region | ReportKind::National => return,
     };
@@ -686,17 +659,17 @@ mod tests {
 
     #[test]
     fn a_change_reads_in_points_for_rates_and_in_units_and_percent_otherwise() {
-        let p = previous_year(Metric::VacancyRate, 2023, 0.08, 0.091);
+        let p = previous_year(MeasureId::VacancyRate, 2023, 0.08, 0.091);
         assert_eq!(
             (p.direction, p.change.as_str(), p.change_pct),
             ("up", "1.1", None)
         );
-        let p = previous_year(Metric::Wte, 2023, 200.0, 150.0);
+        let p = previous_year(MeasureId::Wte, 2023, 200.0, 150.0);
         assert_eq!(
             (p.direction, p.change.as_str(), p.change_pct.as_deref()),
             ("down", "50.0", Some("25%"))
         );
-        let p = previous_year(Metric::Wte, 2023, 0.0, 0.01);
+        let p = previous_year(MeasureId::Wte, 2023, 0.0, 0.01);
         assert_eq!((p.direction, p.change_pct), ("unchanged", None));
     }
 

@@ -3,11 +3,13 @@
 
 use crate::common::{census_reports, Fixture};
 
-use census_reports::app::explain::{explain_unit, Explanation};
+use census_reports::app::explain::{explain_part, explain_unit, Explanation};
 use census_reports::batch::{self, Selection};
+use census_reports::domain::{Role, RoleGroup, Setting};
 use census_reports::input::pipeline::{self, CensusRun};
 use census_reports::metrics::catalogue::{self, Method};
 use census_reports::metrics::mdt::Assumptions;
+use census_reports::metrics::parts::Part;
 use census_reports::render::model::{self, ReportContext, ReportModel};
 use census_reports::render::Templates;
 use std::path::PathBuf;
@@ -33,7 +35,7 @@ fn report_and_explanations(
     let templates = Templates::load(None).unwrap();
     let ctx = ReportContext {
         metrics: &metrics,
-        census: run.census(),
+        meta: &run.census().meta,
         findings: &run.validation.findings,
         messages: &templates.messages,
         logo: None,
@@ -293,4 +295,128 @@ fn an_la_figure_lists_each_serving_organisation_with_its_share_and_line() {
 
 fn common_display(v: f64) -> String {
     census_reports::format::fmt_wte(v)
+}
+
+/// A cell of a report's table, by row and column key.
+fn cell<'a>(report: &'a ReportModel, table: &str, row: &str, column: &str) -> &'a str {
+    let t = &report.tables[table];
+    let c = t.columns.iter().position(|c| c.key == column).unwrap();
+    let r = t.rows.iter().find(|r| r.key == row).unwrap();
+    &r.cells[c]
+}
+
+#[test]
+fn figures_of_tables_by_role_group_role_and_setting_are_explained_as_printed() {
+    let run = pipeline::open(&sample(2024)).unwrap();
+    let metrics = run.metrics(&Assumptions::default_shipped()).unwrap();
+    let explain = |id: &str, key: &str| -> Explanation {
+        let plan = batch::plan::one(&metrics, run.census(), &run.validation.blocked, id).unwrap();
+        let unit = metrics
+            .current
+            .unit(plan.kind.entity(), plan.kind.unit_id(&plan.id))
+            .unwrap();
+        let measure = catalogue::MEASURES
+            .iter()
+            .find(|m| key.ends_with(&format!(".{}", m.key)))
+            .unwrap();
+        let part = Part::parse(&key[..key.len() - measure.key.len() - 1]).unwrap();
+        explain_part(run.census(), &metrics, unit, id, measure, Some(part), false).unwrap()
+    };
+    let (england, _) = report_and_explanations(&run, "england", false);
+    for group in RoleGroup::ALL {
+        for rate in [
+            "vacancy_rate",
+            "agency_share",
+            "starter_rate",
+            "leaver_rate",
+        ] {
+            let e = explain("england", &format!("group.{}.{rate}", group.code()));
+            assert_eq!(
+                e.part.as_deref(),
+                Some(format!("group.{}", group.code()).as_str())
+            );
+            assert_eq!(
+                e.display,
+                cell(&england, "rates_by_role_group", group.code(), rate),
+                "{}",
+                e.text()
+            );
+            arithmetic_adds_up(&e);
+        }
+    }
+    for setting in Setting::ALL {
+        let e = explain(
+            "england",
+            &format!("setting.{}.regulated_share", setting.code()),
+        );
+        assert_eq!(
+            e.display,
+            cell(
+                &england,
+                "regulated_by_setting",
+                "regulated_share",
+                setting.code()
+            ),
+            "{}",
+            e.text()
+        );
+        arithmetic_adds_up(&e);
+        let e = explain(
+            "england",
+            &format!("setting.{}.volunteer_share", setting.code()),
+        );
+        assert_eq!(
+            e.display,
+            cell(
+                &england,
+                "organisations_volunteers",
+                setting.code(),
+                "volunteer_share"
+            )
+        );
+        arithmetic_adds_up(&e);
+    }
+    let (provider, _) = report_and_explanations(&run, "P0001", false);
+    let caseloads = &provider.tables["caseloads"];
+    assert!(!caseloads.rows.is_empty());
+    for row in &caseloads.rows {
+        let e = explain("P0001", &format!("role.{}.caseload_per_wte", row.key));
+        assert_eq!(
+            e.display,
+            cell(&provider, "caseloads", &row.key, "cases_per_wte")
+        );
+        assert!(e.parts.iter().all(|p| p
+            .contributions
+            .iter()
+            .all(|c| c.what.starts_with(Role::parse(&row.key).unwrap().label()))));
+        arithmetic_adds_up(&e);
+    }
+    // Through the command line, and a part that the measure cannot be made on.
+    let dir = tempfile::tempdir().unwrap();
+    let data = sample(2024);
+    let data = data.to_str().unwrap();
+    let out = census_reports(
+        &[
+            "explain",
+            "england",
+            "group.nursing.vacancy_rate",
+            "--data",
+            data,
+        ],
+        dir.path(),
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("the nursing role group"), "{text}");
+    let out = census_reports(
+        &[
+            "explain",
+            "england",
+            "group.nursing.mdt_coverage",
+            "--data",
+            data,
+        ],
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(2));
 }

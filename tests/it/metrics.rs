@@ -6,7 +6,7 @@ use census_reports::input::pipeline;
 use census_reports::metrics::diversity;
 use census_reports::metrics::export::{self, Format};
 use census_reports::metrics::mdt::Assumptions;
-use census_reports::metrics::{EntityKind, Metric, Metrics};
+use census_reports::metrics::{EntityKind, MeasureId, Metrics};
 use std::path::{Path, PathBuf};
 
 const LAS_2024: &str =
@@ -108,23 +108,24 @@ fn organisation_formulas_by_hand() {
     let (_dir, m) = tiny();
     let p1 = m.current.unit(EntityKind::Provider, "P1").unwrap();
     let t = &p1.totals;
+    let of = |id: MeasureId, unit| id.value(unit).unwrap();
     assert_eq!((t.headcount, t.wte, t.wte_vacant), (12.0, 10.0, 2.0));
-    assert!(close(t.vacancy_rate().unwrap(), 2.0 / 12.0)); // 2 / (10 + 2)
-    assert!(close(t.agency_share().unwrap(), 0.1)); // 1 / 10
-    assert!(close(t.leaver_rate().unwrap(), 2.0 / 12.0));
-    assert!(close(t.starter_rate().unwrap(), 4.0 / 12.0));
-    assert!(close(t.regulated_share().unwrap(), 0.2)); // nurse 2.0 of 10
-    assert!(close(t.caseload_per_wte().unwrap(), 40.0)); // 320 cases / 8 caseload-holding WTE
+    assert!(close(of(MeasureId::VacancyRate, p1), 2.0 / 12.0)); // 2 / (10 + 2)
+    assert!(close(of(MeasureId::AgencyShare, p1), 0.1)); // 1 / 10
+    assert!(close(of(MeasureId::LeaverRate, p1), 2.0 / 12.0));
+    assert!(close(of(MeasureId::StarterRate, p1), 4.0 / 12.0));
+    assert!(close(of(MeasureId::RegulatedShare, p1), 0.2)); // nurse 2.0 of 10
+    assert!(close(of(MeasureId::CaseloadPerWte, p1), 40.0)); // 320 cases / 8 caseload-holding WTE
     assert_eq!(p1.volunteers, 4.0);
     assert_eq!(p1.wte_by_group()[&RoleGroup::Nursing], 2.0);
     let p2 = m.current.unit(EntityKind::Provider, "P2").unwrap();
-    assert!(close(p2.totals.caseload_per_wte().unwrap(), 50.0));
-    assert!(close(p2.totals.regulated_share().unwrap(), 0.5 / 4.5));
+    assert!(close(of(MeasureId::CaseloadPerWte, p2), 50.0));
+    assert!(close(of(MeasureId::RegulatedShare, p2), 0.5 / 4.5));
     let c1 = m.current.unit(EntityKind::Commissioner, "C1").unwrap();
-    assert!(close(c1.totals.vacancy_rate().unwrap(), 1.0 / 3.0));
+    assert!(close(of(MeasureId::VacancyRate, c1), 1.0 / 3.0));
     let l1 = m.current.unit(EntityKind::Lero, "L1").unwrap();
     assert_eq!(
-        l1.totals.caseload_per_wte(),
+        MeasureId::CaseloadPerWte.value(l1),
         None,
         "no caseload-holding roles: no value, not NaN"
     );
@@ -138,9 +139,10 @@ fn la_apportionment_by_hand() {
     // P1 10 × 0.5 + P2 4.5 × 1 + P3 19 × 0.25 = 14.25; commissioning apart.
     assert!(close(a.attributed_wte, 14.25));
     assert!(close(a.commissioning_wte, 2.0));
-    assert!(close(a.wte_per_100k_adults.unwrap(), 7.125));
+    let of = |id: MeasureId| id.value(cumberland).unwrap();
+    assert!(close(of(MeasureId::WtePer100kAdults), 7.125));
     // Drug and alcohol workers: 8 × 0.5 + 4 + 16 × 0.25 = 12; 1,000 adults / 12.
-    assert!(close(a.in_treatment_per_daw_wte.unwrap(), 1000.0 / 12.0));
+    assert!(close(of(MeasureId::InTreatmentPerDawWte), 1000.0 / 12.0));
     assert_eq!(
         cumberland.mdt_coverage(),
         4,
@@ -169,7 +171,7 @@ fn la_apportionment_by_hand() {
 fn zero_population_gives_no_value_rather_than_infinity() {
     let (_dir, m) = tiny();
     let leeds = m.current.unit(EntityKind::La, "E08000035").unwrap();
-    assert_eq!(leeds.area.as_ref().unwrap().wte_per_100k_adults, None);
+    assert_eq!(MeasureId::WtePer100kAdults.value(leeds), None);
     let rows = export::rows(&m);
     let row = rows
         .iter()
@@ -211,16 +213,16 @@ fn totals_reconcile_from_organisations_to_england() {
 #[test]
 fn peer_distribution_ranks_and_quartiles_by_hand() {
     let (_dir, m) = tiny();
-    let d = &m.current.peers[&(EntityKind::Provider, Metric::Wte)];
+    let d = &m.current.peers[&(EntityKind::Provider, MeasureId::Wte)];
     assert_eq!(d.values, vec![4.5, 10.0, 19.0]);
     assert_eq!(
         (d.min, d.q1, d.median, d.q3, d.max),
         (4.5, 7.25, 10.0, 14.5, 19.0)
     );
     let p3 = m.current.unit(EntityKind::Provider, "P3").unwrap();
-    assert_eq!(m.current.position(p3, Metric::Wte), Some((1, 4, 3)));
+    assert_eq!(m.current.position(p3, MeasureId::Wte), Some((1, 4, 3)));
     let p1 = m.current.unit(EntityKind::Provider, "P1").unwrap();
-    assert_eq!(m.current.position(p1, Metric::Wte), Some((2, 2, 3)));
+    assert_eq!(m.current.position(p1, MeasureId::Wte), Some((2, 2, 3)));
 }
 
 #[test]
@@ -344,17 +346,12 @@ fn sample_totals_reconcile_every_year() {
         assert!((org_heads - year.england().totals.headcount).abs() < 1e-9);
         for unit in year.units.values() {
             for metric in [
-                Metric::VacancyRate,
-                Metric::AgencyShare,
-                Metric::RegulatedShare,
+                MeasureId::VacancyRate,
+                MeasureId::AgencyShare,
+                MeasureId::RegulatedShare,
             ] {
                 if let Some(v) = metric.value(unit) {
-                    assert!(
-                        (0.0..=1.0).contains(&v),
-                        "{} {} {v}",
-                        unit.id,
-                        metric.code()
-                    );
+                    assert!((0.0..=1.0).contains(&v), "{} {} {v}", unit.id, metric.key());
                 }
             }
         }
@@ -420,5 +417,8 @@ fn breakdown_by_setting_caseloads_and_commissioning_teams_by_hand() {
         (2, 1)
     );
     // Volunteers' share: 16 volunteers beside 53 staff (P4's 10 are left out).
-    assert!(close(england.volunteer_share().unwrap(), 16.0 / 69.0));
+    assert!(close(
+        MeasureId::VolunteerShare.value(england).unwrap(),
+        16.0 / 69.0
+    ));
 }

@@ -29,7 +29,7 @@ fn reports(data: &Path) -> BTreeMap<String, ReportModel> {
     let templates = Templates::load(None).unwrap();
     let ctx = ReportContext {
         metrics: &metrics,
-        census: run.census(),
+        meta: &run.census().meta,
         findings: &run.validation.findings,
         messages: &templates.messages,
         logo: None,

@@ -7,7 +7,7 @@ use census_reports::input::load;
 use census_reports::input::pipeline;
 use census_reports::metrics::diversity::{self, DiversityCounts};
 use census_reports::metrics::mdt::Assumptions;
-use census_reports::metrics::{EntityKind, Metric};
+use census_reports::metrics::{EntityKind, MeasureId};
 use proptest::prelude::*;
 use std::path::Path;
 
@@ -95,9 +95,9 @@ proptest! {
         prop_assert!((orgs - england).abs() < 1e-6, "orgs {orgs} england {england}");
         prop_assert!((las - england).abs() < 1e-6, "las {las} england {england}");
         for unit in year.units.values() {
-            for metric in [Metric::VacancyRate, Metric::AgencyShare, Metric::RegulatedShare] {
+            for metric in [MeasureId::VacancyRate, MeasureId::AgencyShare, MeasureId::RegulatedShare] {
                 if let Some(v) = metric.value(unit) {
-                    prop_assert!((0.0..=1.0 + 1e-9).contains(&v), "{} {} = {v}", unit.id, metric.code());
+                    prop_assert!((0.0..=1.0 + 1e-9).contains(&v), "{} {} = {v}", unit.id, metric.key());
                 }
             }
         }

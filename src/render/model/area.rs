@@ -15,7 +15,11 @@ pub(super) fn area(b: &mut Builder) -> Result<(), RenderError> {
         workbook_plan(b, area)?;
         plan_ambitions(b, area);
     }
-    b.key_messages(&[Metric::Wte, Metric::VacancyRate, Metric::LeaverRate])?;
+    b.key_messages(&[
+        MeasureId::Wte,
+        MeasureId::VacancyRate,
+        MeasureId::LeaverRate,
+    ])?;
     let strategy = b.ctx.metrics.strategy.get(&unit.id);
     for l in strategy.into_iter().flatten() {
         let text = b.message(
@@ -66,26 +70,27 @@ pub(super) fn area(b: &mut Builder) -> Result<(), RenderError> {
             .iter()
             .filter_map(|r| year.unit(EntityKind::Region, r.code()))
             .collect();
-        let mut table = Table::new(
-            "regions",
-            "Workforce by region",
-            &[
-                ("region", "Region"),
-                ("wte", "WTE"),
-                col(MeasureId::WtePer100kAdults),
-                col(MeasureId::VacancyRate),
-                col(MeasureId::LeaverRate),
-            ],
-        );
+        let mut table = table_with(&[
+            ("region".into(), "Region".into()),
+            ("wte".into(), "WTE".into()),
+            (
+                MeasureId::WtePer100kAdults.key().into(),
+                MeasureId::WtePer100kAdults.measure().short.into(),
+            ),
+            col_all_roles(MeasureId::VacancyRate),
+            col_all_roles(MeasureId::LeaverRate),
+        ]);
+        table.id = "regions".into();
+        table.caption = "Workforce by region".into();
         for r in &regions {
             table.row(
                 r.id.clone(),
                 vec![
                     r.name.clone(),
                     fmt_wte(r.totals.wte),
-                    opt(Metric::WtePer100kAdults.value(r), fmt_ratio),
-                    opt(r.totals.vacancy_rate(), fmt_pct),
-                    opt(r.totals.leaver_rate(), fmt_pct),
+                    opt(MeasureId::WtePer100kAdults.value(r), fmt_ratio),
+                    opt(MeasureId::VacancyRate.value(r), fmt_pct),
+                    opt(MeasureId::LeaverRate.value(r), fmt_pct),
                 ],
             );
         }
@@ -102,7 +107,7 @@ pub(super) fn area(b: &mut Builder) -> Result<(), RenderError> {
             per_100k,
             regions
                 .iter()
-                .map(|r| Metric::WtePer100kAdults.value(r))
+                .map(|r| MeasureId::WtePer100kAdults.value(r))
                 .collect(),
         )];
         b.bars_chart(
@@ -129,15 +134,15 @@ pub(super) fn area(b: &mut Builder) -> Result<(), RenderError> {
         );
         for code in &area.members {
             if let Some(la) = year.unit(EntityKind::La, code) {
-                let a = la.area.as_ref();
+                let cell = |id: MeasureId| id.measure().display(id.measure().value(la));
                 table.row(
                     code.clone(),
                     vec![
                         la.name.clone(),
                         fmt_wte(la.totals.wte),
-                        opt(a.and_then(|a| a.wte_per_100k_adults), fmt_ratio),
-                        opt(a.and_then(|a| a.in_treatment_per_daw_wte), fmt_ratio),
-                        opt(la.totals.vacancy_rate(), fmt_pct),
+                        cell(MeasureId::WtePer100kAdults),
+                        cell(MeasureId::InTreatmentPerDawWte),
+                        cell(MeasureId::VacancyRate),
                     ],
                 );
             }
@@ -150,15 +155,13 @@ pub(super) fn area(b: &mut Builder) -> Result<(), RenderError> {
         "Provider and LERO WTE by sector",
         &[("sector", "Sector"), ("wte", "WTE"), ("share", "Share")],
     );
-    let delivery: f64 = unit.by_sector.values().sum();
     for sector in Sector::ALL {
-        let wte = unit.sector_wte(*sector);
         table.row(
             sector.code(),
             vec![
                 sector.label().into(),
-                fmt_wte(wte),
-                opt(crate::stats::ratio(wte, delivery), fmt_pct),
+                fmt_wte(unit.sector_wte(*sector)),
+                opt(unit.sector_share_of_wte(*sector), fmt_pct),
             ],
         );
     }
@@ -261,15 +264,15 @@ pub(super) fn area(b: &mut Builder) -> Result<(), RenderError> {
             }
             let f = format_of(*metric);
             table.rows.push(Row {
-                key: format!("{}.{}", kind.code(), metric.code()),
+                key: format!("{}.{}", kind.code(), metric.key()),
                 cells: vec![
-                    metric.label().into(),
+                    metric.measure().label.into(),
                     f(d.q1),
                     f(d.median),
                     f(d.q3),
                     d.values.len().to_string(),
                 ],
-                group: Some(capitalised(peers_label(*kind))),
+                group: Some(capitalised(kind.peers_label())),
                 total: false,
                 comparator: false,
             });
@@ -288,8 +291,11 @@ pub(super) fn capitalised(text: &str) -> String {
 
 pub(super) fn hex_map(b: &mut Builder) -> Result<(), RenderError> {
     let year = b.year();
-    let layout = reference::local_authorities(b.ctx.census.meta.year);
-    let Some(d) = year.peers.get(&(EntityKind::La, Metric::WtePer100kAdults)) else {
+    let layout = reference::local_authorities(b.ctx.meta.year);
+    let Some(d) = year
+        .peers
+        .get(&(EntityKind::La, MeasureId::WtePer100kAdults))
+    else {
         return Ok(());
     };
     struct Cell {
@@ -308,7 +314,7 @@ pub(super) fn hex_map(b: &mut Builder) -> Result<(), RenderError> {
             r: la.hex_r,
             value: year
                 .unit(EntityKind::La, &la.la_code)
-                .and_then(|u| Metric::WtePer100kAdults.value(u)),
+                .and_then(|u| MeasureId::WtePer100kAdults.value(u)),
         })
         .collect();
     let breaks: Vec<f64> = (1..HEX_BANDS)
@@ -345,7 +351,7 @@ pub(super) fn hex_map(b: &mut Builder) -> Result<(), RenderError> {
     let missing = values.len() - sorted.len();
     let alt = b.message(
         "hex_alt",
-        context! { n => values.len(), bands => HEX_BANDS, measure => MeasureId::WtePer100kAdults.measure().short, low => fmt_ratio(d.min), high => fmt_ratio(d.max), england => opt(Metric::WtePer100kAdults.value(year.england()), fmt_ratio), median => fmt_ratio(d.median), missing, highest, lowest },
+        context! { n => values.len(), bands => HEX_BANDS, measure => MeasureId::WtePer100kAdults.measure().short, low => fmt_ratio(d.min), high => fmt_ratio(d.max), england => opt(MeasureId::WtePer100kAdults.value(year.england()), fmt_ratio), median => fmt_ratio(d.median), missing, highest, lowest },
     )?;
     let mut table = Table::new(
         "",

@@ -113,7 +113,7 @@ impl<'a> Builder<'a> {
 
     /// A peer-compared metric of the unit: value, position among peers, change since the
     /// previous census.
-    pub(super) fn metric_figure(&mut self, metric: Metric) {
+    pub(super) fn metric_figure(&mut self, metric: MeasureId) {
         let unit = self.unit;
         let format = format_of(metric);
         let value = metric.value(unit);
@@ -137,9 +137,9 @@ impl<'a> Builder<'a> {
             Some(previous_year(metric, p.year, old, value?))
         });
         self.model.figures.insert(
-            metric.code().to_string(),
+            metric.key().to_string(),
             Figure {
-                label: metric.label().to_string(),
+                label: metric.measure().label.to_string(),
                 value,
                 display: opt(value, format),
                 peers,
@@ -148,7 +148,7 @@ impl<'a> Builder<'a> {
         );
     }
 
-    pub(super) fn key_messages(&mut self, metrics: &[Metric]) -> Result<(), RenderError> {
+    pub(super) fn key_messages(&mut self, metrics: &[MeasureId]) -> Result<(), RenderError> {
         let unit = self.unit;
         let subject = match unit.kind {
             EntityKind::England => "England's".to_string(),
@@ -156,7 +156,7 @@ impl<'a> Builder<'a> {
             _ => format!("{}'s", unit.name),
         };
         for metric in metrics {
-            let Some(figure) = self.model.figures.get(metric.code()) else {
+            let Some(figure) = self.model.figures.get(metric.key()) else {
                 continue;
             };
             if figure.value.is_none() {
@@ -169,9 +169,9 @@ impl<'a> Builder<'a> {
                     metric => metric.measure().in_sentence(),
                     value => figure.display.clone(),
                     peers => figure.peers.clone(),
-                    peer_group => peers_label(unit.kind),
+                    peer_group => unit.kind.peers_label(),
                     previous => figure.previous.clone(),
-                    is_rate => metric.is_rate(),
+                    is_rate => (metric.measure().quantity == Quantity::Share),
                 },
             )?;
             self.model.key_messages.push(text);
@@ -183,7 +183,7 @@ impl<'a> Builder<'a> {
     pub(super) fn peer_chart(
         &mut self,
         id: &str,
-        metric: Metric,
+        metric: MeasureId,
         caption: &str,
     ) -> Result<(), RenderError> {
         let unit = self.unit;
@@ -198,13 +198,13 @@ impl<'a> Builder<'a> {
             median: d.median,
             q1: d.q1,
             q3: d.q3,
-            axis_label: metric.label(),
+            axis_label: metric.measure().label,
             format,
         })?;
         let rank = you.map(|v| d.rank(v));
         let alt = self.message(
             "peer_alt",
-            context! { metric => metric.measure().in_sentence(), n => d.values.len(), peers => peers_label(unit.kind), you => you.map(format), rank, rank_ordinal => rank.map(ordinal), median => format(d.median), q1 => format(d.q1), q3 => format(d.q3) },
+            context! { metric => metric.measure().in_sentence(), n => d.values.len(), peers => unit.kind.peers_label(), you => you.map(format), rank, rank_ordinal => rank.map(ordinal), median => format(d.median), q1 => format(d.q1), q3 => format(d.q3) },
         )?;
         let mut table = Table::new("", "", &[("figure", "Figure"), ("value", "Value")]);
         table.row("you", vec!["Your value".into(), opt(you, format)]);
@@ -357,10 +357,9 @@ impl<'a> Builder<'a> {
         let shares: Vec<Vec<f64>> = rows
             .iter()
             .map(|(_, u)| {
-                let total: f64 = groups.iter().map(|g| u.group_wte(*g)).sum();
                 groups
                     .iter()
-                    .map(|g| crate::stats::ratio(u.group_wte(*g), total).unwrap_or(0.0))
+                    .map(|g| u.group_share_of_wte(*g, Scope::All).unwrap_or(0.0))
                     .collect()
             })
             .collect();
@@ -439,7 +438,7 @@ impl<'a> Builder<'a> {
         id: &str,
         caption: &str,
         own: &str,
-        metrics: &[Metric],
+        metrics: &[MeasureId],
     ) {
         let mut table = Table::new(
             id,
@@ -453,7 +452,7 @@ impl<'a> Builder<'a> {
         )
         .comparator_columns(&["peer_median", "rank"]);
         for metric in metrics {
-            let figure = self.model.figures.get(metric.code());
+            let figure = self.model.figures.get(metric.key());
             let (display, median, rank) = match figure {
                 Some(f) => (
                     f.display.clone(),
@@ -465,8 +464,8 @@ impl<'a> Builder<'a> {
                 None => ("–".into(), "–".into(), "–".into()),
             };
             table.row(
-                metric.code(),
-                vec![metric.label().into(), display, median, rank],
+                metric.key(),
+                vec![metric.measure().label.into(), display, median, rank],
             );
         }
         self.table(table);
@@ -483,8 +482,7 @@ impl<'a> Builder<'a> {
             .filter(|g| unit.group_wte(*g) > 0.0 || england.group_wte(*g) > 0.0)
             .collect();
         // Shares of the delivery workforce: commissioning teams are reported on their own.
-        let delivery = |u: &Unit| u.totals.wte - u.group_wte(RoleGroup::Commissioning);
-        let share = |u: &Unit, g: RoleGroup| crate::stats::ratio(u.group_wte(g), delivery(u));
+        let share = |u: &Unit, g: RoleGroup| u.group_share_of_wte(g, Scope::Delivery);
         let series = vec![
             Series::new(
                 self.own_name(),
@@ -582,7 +580,7 @@ pub(super) struct TargetLine {
 }
 
 /// The format of a peer-compared metric, from its measure's quantity.
-pub fn format_of(metric: Metric) -> Format {
+pub fn format_of(metric: MeasureId) -> Format {
     use crate::metrics::catalogue::Quantity;
     match metric.measure().quantity {
         Quantity::Count => fmt_count,
@@ -596,6 +594,17 @@ pub fn format_of(metric: Metric) -> Format {
 pub(super) fn col(id: MeasureId) -> (&'static str, &'static str) {
     let m = id.measure();
     (m.key, m.short)
+}
+
+/// A table column of a catalogue measure over every role of a region or England,
+/// commissioning teams included: its short label says so ("Vacancy rate (all roles)"), so it
+/// reads apart from the providers' and LEROs' own rate beside it in the same report.
+pub(super) fn col_all_roles(id: MeasureId) -> (String, String) {
+    let m = id.measure();
+    (
+        m.key.to_string(),
+        format!("{} ({})", m.short, Scope::All.words()),
+    )
 }
 
 /// The series columns (`series_<n>`, after the category column) of comparator series.
@@ -617,10 +626,10 @@ pub(super) fn table_with(columns: &[(String, String)]) -> Table {
 /// read as "unchanged": they vanish when printed to one decimal place.
 pub(super) const UNCHANGED_BELOW: f64 = 0.05;
 
-pub(super) fn previous_year(metric: Metric, year: u16, before: f64, now: f64) -> PreviousYear {
+pub(super) fn previous_year(metric: MeasureId, year: u16, before: f64, now: f64) -> PreviousYear {
     let format = format_of(metric);
     let diff = now - before;
-    let (size, change, change_pct) = if metric.is_rate() {
+    let (size, change, change_pct) = if metric.measure().quantity == Quantity::Share {
         let points = diff * 100.0;
         (points, fmt_ratio(points.abs()), None)
     } else {

@@ -7,7 +7,7 @@
 use super::*;
 use crate::domain::{Role, Setting};
 use crate::metrics::breakdown::Breakdown;
-use crate::metrics::catalogue::{MeasureId, Quantity};
+use crate::metrics::catalogue::MeasureId;
 use crate::metrics::Totals;
 
 /// The headline figures of a region or England, in every year's figures (at a glance and
@@ -49,40 +49,6 @@ const REGIONAL_PROFILE: [MeasureId; 6] = [
     MeasureId::FullTimeShare,
     MeasureId::Under1YearShare,
 ];
-
-/// "up 1,234 (9.6%) from 12,887 in 2023" or "down 1.2 percentage points from 9.4% in 2023".
-pub fn change_text(quantity: Quantity, year: u16, before: f64, now: f64) -> String {
-    let format = |v| quantity.display(v);
-    let diff = now - before;
-    let size = if quantity == Quantity::Share {
-        diff * 100.0
-    } else {
-        diff
-    };
-    if size.abs() < 0.05 {
-        return format!("unchanged from {year}");
-    }
-    let direction = if size > 0.0 { "up" } else { "down" };
-    match quantity {
-        Quantity::Share => format!(
-            "{direction} {} percentage points from {} in {year}",
-            fmt_ratio(size.abs()),
-            format(before)
-        ),
-        _ => {
-            let pct = if before != 0.0 {
-                format!(" ({}%)", fmt_ratio((diff / before * 100.0).abs()))
-            } else {
-                String::new()
-            };
-            format!(
-                "{direction} {}{pct} from {} in {year}",
-                format(diff.abs()),
-                format(before)
-            )
-        }
-    }
-}
 
 /// The unit as it stood in each earlier census year present, oldest first.
 fn earlier<'a>(b: &Builder<'a>) -> Vec<(u16, &'a Unit)> {
@@ -132,7 +98,7 @@ fn at_a_glance(b: &mut Builder) {
             continue;
         };
         let change =
-            before.and_then(|(year, u)| h.value(u).map(|v| change_text(h.quantity, year, v, now)));
+            before.and_then(|(year, u)| h.value(u).map(|v| h.quantity.change_words(year, v, now)));
         let value = h.quantity.display(now);
         b.model.glance.push(Glance {
             key: h.key.into(),
@@ -291,9 +257,12 @@ fn rates_by_role_group(b: &mut Builder) -> Result<(), RenderError> {
     };
     for area in &areas {
         for group in RoleGroup::ALL {
-            let t = area.group_totals(*group);
             let mut cells = vec![group.label().to_string()];
-            cells.extend(rates.iter().map(|m| m.display(m.of_totals(&t))));
+            cells.extend(
+                rates
+                    .iter()
+                    .map(|m| m.display(area.part_value(Part::Group(*group), m.id))),
+            );
             let key = format!("{}.{}", area.id, group.code());
             if national {
                 table.row(group.code(), cells);
@@ -312,7 +281,7 @@ fn rates_by_role_group(b: &mut Builder) -> Result<(), RenderError> {
         .map(|a| {
             let values = RoleGroup::ALL
                 .iter()
-                .map(|g| a.group_totals(*g).vacancy_rate())
+                .map(|g| a.part_value(Part::Group(*g), MeasureId::VacancyRate))
                 .collect();
             if a.id == unit.id {
                 Series::new(a.name.clone(), values)
@@ -349,7 +318,7 @@ fn rates_by_role_group(b: &mut Builder) -> Result<(), RenderError> {
                     regions
                         .iter()
                         .chain([&unit])
-                        .map(|r| m.display(m.of_totals(&r.group_totals(*group)))),
+                        .map(|r| m.display(r.part_value(Part::Group(*group), m.id))),
                 );
                 table.row(group.code(), cells);
             }
@@ -457,14 +426,15 @@ fn regulated(b: &mut Builder, cut: &Breakdown) -> Result<(), RenderError> {
         "All regulated professions",
         cells,
     );
+    let unit = b.unit;
     let mut cells = vec!["Share of the setting's WTE".to_string()];
-    let mut all = Totals::default();
     for s in Setting::ALL {
-        let t = cut.setting(*s);
-        all.add(&t);
-        cells.push(opt(t.regulated_share(), fmt_pct));
+        cells.push(opt(
+            unit.part_value(Part::Setting(*s), MeasureId::RegulatedShare),
+            fmt_pct,
+        ));
     }
-    cells.push(opt(all.regulated_share(), fmt_pct));
+    cells.push(opt(MeasureId::RegulatedShare.value(unit), fmt_pct));
     grouped(
         &mut table,
         "regulated_share".into(),
@@ -477,7 +447,7 @@ fn regulated(b: &mut Builder, cut: &Breakdown) -> Result<(), RenderError> {
         "Regulated share of WTE",
         Setting::ALL
             .iter()
-            .map(|s| cut.setting(*s).regulated_share())
+            .map(|s| unit.part_value(Part::Setting(*s), MeasureId::RegulatedShare))
             .collect(),
     )];
     b.bars_chart(
@@ -537,7 +507,7 @@ fn commissioning(b: &mut Builder, cut: &Breakdown) -> Result<(), RenderError> {
                 fmt_count(c.las_reporting as f64),
                 fmt_wte(t.wte),
                 fmt_wte(t.wte_vacant),
-                opt(t.vacancy_rate(), fmt_pct),
+                opt(MeasureId::CommissioningVacancyRate.value(area), fmt_pct),
                 fmt_count(c.without_analyst as f64),
                 fmt_count(c.without_coordinator as f64),
                 fmt_count(c.without_either as f64),
@@ -568,7 +538,13 @@ fn commissioning(b: &mut Builder, cut: &Breakdown) -> Result<(), RenderError> {
                 fmt_count(t.headcount),
                 fmt_wte(t.wte),
                 fmt_wte(t.wte_vacant),
-                opt(t.vacancy_rate(), fmt_pct),
+                opt(
+                    unit.part_value(
+                        Part::SettingRole(Setting::Commissioning, *role),
+                        MeasureId::VacancyRate,
+                    ),
+                    fmt_pct,
+                ),
             ],
         );
     }
@@ -578,7 +554,7 @@ fn commissioning(b: &mut Builder, cut: &Breakdown) -> Result<(), RenderError> {
         "Commissioning vacancy rate",
         areas
             .iter()
-            .map(|a| a.group_totals(RoleGroup::Commissioning).vacancy_rate())
+            .map(|a| MeasureId::CommissioningVacancyRate.value(a))
             .collect(),
     )];
     b.bars_chart(
@@ -621,7 +597,11 @@ fn organisations(b: &mut Builder, cut: &Breakdown) {
                 fmt_count(t.headcount),
                 fmt_wte(t.wte),
                 fmt_count(v),
-                opt(crate::stats::ratio(v, t.headcount + v), fmt_pct),
+                opt(
+                    b.unit
+                        .part_value(Part::Setting(*s), MeasureId::VolunteerShare),
+                    fmt_pct,
+                ),
             ],
         );
     }
@@ -633,7 +613,7 @@ fn organisations(b: &mut Builder, cut: &Breakdown) {
             fmt_count(all.1.headcount),
             fmt_wte(all.1.wte),
             fmt_count(all.2),
-            opt(crate::stats::ratio(all.2, all.1.headcount + all.2), fmt_pct),
+            opt(MeasureId::VolunteerShare.value(b.unit), fmt_pct),
         ],
     );
     if let Some(row) = table.rows.last_mut() {

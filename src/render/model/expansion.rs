@@ -20,22 +20,7 @@ pub(super) fn plan_ambitions(b: &mut Builder, area: &crate::metrics::AreaFigures
         StrategyGroup::MedicalMentalHealth,
         StrategyGroup::DrugAlcoholCj,
     ] {
-        let growth: f64 = area
-            .plan
-            .iter()
-            .filter(|p| {
-                !p.category.is_subset() && p.category.group().strategy_group() == Some(group)
-            })
-            .map(|p| {
-                let at = |y: u16| {
-                    p.planned
-                        .get(&PlanYear { start: y })
-                        .copied()
-                        .unwrap_or(0.0)
-                };
-                at(2024) - at(2021)
-            })
-            .sum();
+        let growth = area.planned_growth.get(&group).copied().unwrap_or(0.0);
         table.row(
             group.code(),
             vec![
@@ -61,16 +46,6 @@ pub(super) fn plan_ambitions(b: &mut Builder, area: &crate::metrics::AreaFigures
     b.table(table);
 }
 
-/// The financial years of the expansion plans, by their first calendar year.
-pub(super) const PLAN_YEARS: [u16; 4] = [2021, 2022, 2023, 2024];
-
-/// The national continuity of care ambition, a straight line from the 2021-22 baseline to
-/// 75% in 2024-25, at year `i` of the plan.
-pub(super) fn national_continuity(i: usize) -> f64 {
-    use crate::input::plans::{CONTINUITY_AMBITION, CONTINUITY_BASELINE};
-    CONTINUITY_BASELINE + (CONTINUITY_AMBITION - CONTINUITY_BASELINE) * i as f64 / 3.0
-}
-
 /// A percentage already in points (37.0 prints as 37.0%).
 pub(super) fn fmt_percent_points(v: f64) -> String {
     format!("{v:.1}%")
@@ -84,10 +59,9 @@ pub(super) fn workbook_plan(
     b: &mut Builder,
     area: &crate::metrics::AreaFigures,
 ) -> Result<(), RenderError> {
-    let plan_year = PlanYear::for_census(b.ctx.census.meta.year);
+    let plan_year = PlanYear::for_census(b.ctx.meta.year);
     let mut columns: Vec<(String, String)> = vec![("category".into(), "Workforce category".into())];
-    for year in PLAN_YEARS {
-        let year = PlanYear { start: year };
+    for year in PlanYear::all() {
         columns.push((format!("planned_{year}"), format!("Planned {year}")));
     }
     columns.push(("actual".into(), "Census WTE".into()));
@@ -98,15 +72,11 @@ pub(super) fn workbook_plan(
     table.caption = "Expansion plan by workforce category and census WTE".into();
     for plan in &area.plan {
         let mut cells = vec![plan.category.label().to_string()];
-        for year in PLAN_YEARS {
-            cells.push(opt(
-                plan.planned.get(&PlanYear { start: year }).copied(),
-                fmt_wte,
-            ));
+        for year in PlanYear::all() {
+            cells.push(opt(plan.planned.get(&year).copied(), fmt_wte));
         }
-        let planned_now = plan.planned.get(&plan_year).copied();
         cells.push(fmt_wte(plan.actual_wte));
-        cells.push(opt(planned_now.map(|p| plan.actual_wte - p), fmt_wte));
+        cells.push(opt(plan.gap_wte, fmt_wte));
         cells.push(opt(plan.achieved_share, fmt_pct));
         table.row(plan.category.code(), cells);
         if plan.category.is_subset() {

@@ -8,24 +8,24 @@ pub(super) fn local_authority(b: &mut Builder) -> Result<(), RenderError> {
         .as_ref()
         .ok_or_else(|| RenderError::NoFigures(unit.id.clone()))?;
     b.key_messages(&[
-        Metric::WtePer100kAdults,
-        Metric::InTreatmentPerDawWte,
-        Metric::VacancyRate,
-        Metric::LeaverRate,
+        MeasureId::WtePer100kAdults,
+        MeasureId::InTreatmentPerDawWte,
+        MeasureId::VacancyRate,
+        MeasureId::LeaverRate,
     ])?;
     b.position_table(
         "area_workforce",
         "The area's workforce against other local authorities",
         "This area",
         &[
-            Metric::Wte,
-            Metric::WtePer100kAdults,
-            Metric::InTreatmentPerDawWte,
+            MeasureId::Wte,
+            MeasureId::WtePer100kAdults,
+            MeasureId::InTreatmentPerDawWte,
         ],
     );
     b.peer_chart(
         "wte_per_100k_peers",
-        Metric::WtePer100kAdults,
+        MeasureId::WtePer100kAdults,
         &format!(
             "{}: this area and every other local authority",
             MeasureId::WtePer100kAdults.measure().short
@@ -33,7 +33,7 @@ pub(super) fn local_authority(b: &mut Builder) -> Result<(), RenderError> {
     )?;
     b.peer_chart(
         "in_treatment_per_daw_peers",
-        Metric::InTreatmentPerDawWte,
+        MeasureId::InTreatmentPerDawWte,
         "Adults in treatment per drug and alcohol worker WTE",
     )?;
     b.role_group_chart()?;
@@ -66,16 +66,10 @@ pub(super) fn local_authority(b: &mut Builder) -> Result<(), RenderError> {
     }
     b.table(table);
 
-    let teams: Vec<&Unit> = b
-        .year()
-        .units_of(EntityKind::Commissioner)
-        .filter(|c| {
-            b.ctx
-                .census
-                .organisation(&c.id)
-                .and_then(|o| o.la_code.as_deref())
-                == Some(unit.id.as_str())
-        })
+    let teams: Vec<&Unit> = area
+        .commissioners
+        .iter()
+        .filter_map(|id| b.year().unit(EntityKind::Commissioner, id))
         .collect();
     if !teams.is_empty() {
         let mut table = Table::new(
@@ -95,7 +89,7 @@ pub(super) fn local_authority(b: &mut Builder) -> Result<(), RenderError> {
                     team.name.clone(),
                     fmt_count(team.totals.headcount),
                     fmt_wte(team.totals.wte),
-                    opt(team.totals.vacancy_rate(), fmt_pct),
+                    opt(MeasureId::VacancyRate.value(team), fmt_pct),
                 ],
             );
         }
@@ -146,28 +140,24 @@ pub(super) fn local_authority(b: &mut Builder) -> Result<(), RenderError> {
             "continuity_of_care",
             "Continuity of care for prison leavers: local plan, actual and national ambition, by financial year",
             "Per cent engaging within 3 weeks",
-            &PLAN_YEARS,
+            &PlanYear::ALL_STARTS,
             vec![
                 Series::new(
                     "Local plan",
-                    PLAN_YEARS
-                        .iter()
-                        .map(|y| area.continuity.planned.get(&PlanYear { start: *y }).copied())
+                    PlanYear::all()
+                        .map(|y| area.continuity.planned.get(&y).copied())
                         .collect(),
                 ),
                 Series::new(
                     "Actual",
-                    PLAN_YEARS
-                        .iter()
-                        .map(|y| area.continuity.actual.get(&PlanYear { start: *y }).copied())
+                    PlanYear::all()
+                        .map(|y| area.continuity.actual.get(&y).copied())
                         .collect(),
                 ),
                 Series::new(
                     "National ambition",
-                    PLAN_YEARS
-                        .iter()
-                        .enumerate()
-                        .map(|(i, _)| Some(national_continuity(i)))
+                    PlanYear::all()
+                        .map(|y| Some(crate::input::plans::national_continuity(y)))
                         .collect(),
                 ),
             ],

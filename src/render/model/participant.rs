@@ -6,17 +6,17 @@ use super::*;
 pub(super) fn participant(b: &mut Builder) -> Result<(), RenderError> {
     let unit = b.unit;
     b.key_messages(&[
-        Metric::Wte,
-        Metric::VacancyRate,
-        Metric::LeaverRate,
-        Metric::AgencyShare,
-        Metric::CaseloadPerWte,
+        MeasureId::Wte,
+        MeasureId::VacancyRate,
+        MeasureId::LeaverRate,
+        MeasureId::AgencyShare,
+        MeasureId::CaseloadPerWte,
     ])?;
     b.position_table(
         "workforce_size",
         "Workforce size against peers",
         "You",
-        &[Metric::Headcount, Metric::Wte],
+        &[MeasureId::Headcount, MeasureId::Wte],
     );
     if let Some(table) = b.model.tables.get_mut("workforce_size") {
         table.row(
@@ -29,7 +29,11 @@ pub(super) fn participant(b: &mut Builder) -> Result<(), RenderError> {
             ],
         );
     }
-    b.peer_chart("wte_peers", Metric::Wte, "WTE in post: you and your peers")?;
+    b.peer_chart(
+        "wte_peers",
+        MeasureId::Wte,
+        "WTE in post: you and your peers",
+    )?;
     b.role_group_chart()?;
     vacancies(b, "You")?;
     caseloads(b)?;
@@ -63,14 +67,18 @@ pub(super) fn caseloads(b: &mut Builder) -> Result<(), RenderError> {
                 role.label().into(),
                 fmt_count(t.cases),
                 fmt_wte(t.caseload_wte),
-                opt(t.caseload_per_wte(), fmt_ratio),
+                opt(
+                    b.unit
+                        .part_value(Part::Role(*role), MeasureId::CaseloadPerWte),
+                    fmt_ratio,
+                ),
             ],
         );
     }
     b.table(table);
     b.peer_chart(
         "caseload_peers",
-        Metric::CaseloadPerWte,
+        MeasureId::CaseloadPerWte,
         "Open cases per caseload-holding WTE: you and your peers",
     )
 }

@@ -47,7 +47,7 @@ pub(super) fn participation(b: &mut Builder) -> Result<(), RenderError> {
                     returned => r.returned,
                     invited => r.invited,
                     rate => rate(&r),
-                    peers => peers_label(unit.kind),
+                    peers => unit.kind.peers_label(),
                 },
             )?;
             b.model.participation = ParticipationModel {
@@ -68,12 +68,12 @@ fn area(b: &mut Builder, p: &Participation) -> Result<(), RenderError> {
         None
     };
     let submitted = |org_type: OrgType| -> usize {
-        b.ctx
-            .census
-            .organisations
+        b.year()
+            .returns
             .iter()
-            .filter(|o| o.org_type == org_type && region.is_none_or(|r| o.region == r))
-            .count()
+            .filter(|((r, t), _)| *t == org_type && region.is_none_or(|want| *r == want))
+            .map(|(_, n)| n)
+            .sum()
     };
     let response = p.area(region);
     let (las_complete, las) = p.las_complete(region);

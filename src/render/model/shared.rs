@@ -9,20 +9,20 @@ pub(super) fn vacancies(b: &mut Builder, own: &str) -> Result<(), RenderError> {
         "Vacancies and turnover against peers",
         own,
         &[
-            Metric::VacancyRate,
-            Metric::AgencyShare,
-            Metric::StarterRate,
-            Metric::LeaverRate,
+            MeasureId::VacancyRate,
+            MeasureId::AgencyShare,
+            MeasureId::StarterRate,
+            MeasureId::LeaverRate,
         ],
     );
     b.peer_chart(
         "vacancy_rate_peers",
-        Metric::VacancyRate,
+        MeasureId::VacancyRate,
         "Vacancy rate: you and your peers",
     )?;
     b.peer_chart(
         "leaver_rate_peers",
-        Metric::LeaverRate,
+        MeasureId::LeaverRate,
         "Leaver rate: you and your peers",
     )
 }

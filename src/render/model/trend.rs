@@ -22,7 +22,11 @@ pub(super) fn trend_content(b: &mut Builder) -> Result<(), RenderError> {
         &years,
         vec![Series::new(
             "WTE",
-            trend.points.iter().map(|p| Some(p.wte)).collect(),
+            trend
+                .points
+                .iter()
+                .map(|p| p.value(MeasureId::Wte))
+                .collect(),
         )],
         fmt_wte,
     )?;
@@ -34,11 +38,19 @@ pub(super) fn trend_content(b: &mut Builder) -> Result<(), RenderError> {
         vec![
             Series::new(
                 "Vacancy rate",
-                trend.points.iter().map(|p| p.vacancy_rate).collect(),
+                trend
+                    .points
+                    .iter()
+                    .map(|p| p.value(MeasureId::VacancyRate))
+                    .collect(),
             ),
             Series::new(
                 "Leaver rate",
-                trend.points.iter().map(|p| p.leaver_rate).collect(),
+                trend
+                    .points
+                    .iter()
+                    .map(|p| p.value(MeasureId::LeaverRate))
+                    .collect(),
             ),
         ],
         fmt_pct,
