@@ -244,6 +244,9 @@ pub enum Command {
         #[arg(long)]
         unsuppressed: bool,
     },
+    /// Print the measure catalogue as Markdown: every measure's key, label, unit, units,
+    /// definition and formula (docs/measures.md is this output).
+    Measures,
     /// MDT workforce calculator: required against actual WTE for one LA, with a what-if.
     Mdt {
         /// The LA's GSS code, e.g. E08000035.
@@ -460,6 +463,10 @@ fn dispatch(command: Command) -> Result<ExitCode, RunError> {
                 assumptions: input.assumptions,
             })?;
             print!("{}", result.text());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Measures => {
+            print!("{}", crate::app::measures::markdown());
             Ok(ExitCode::SUCCESS)
         }
         Command::Sample {

@@ -6,6 +6,7 @@ pub mod collection;
 pub mod explain;
 pub mod history;
 pub mod mdt;
+pub mod measures;
 pub mod merge;
 pub mod metrics;
 pub mod plans;

@@ -103,3 +103,53 @@ fn bom_option_for_excel_users() {
         .unwrap()
         .starts_with(b"year,"));
 }
+
+#[test]
+fn the_measures_page_is_the_catalogue() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = census_reports(&["measures"], dir.path());
+    assert!(out.status.success());
+    let printed = String::from_utf8(out.stdout).unwrap();
+    let page = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/measures.md");
+    let written = std::fs::read_to_string(&page).unwrap_or_default();
+    assert!(
+        printed == written,
+        "docs/measures.md is not the catalogue: run `cargo run --release -- measures > docs/measures.md`"
+    );
+    for m in census_reports::metrics::catalogue::MEASURES {
+        assert!(printed.contains(&format!("| `{}` | {} |", m.key, m.label)));
+    }
+}
+
+#[test]
+fn every_page_the_readme_links_to_exists() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut pages = vec![root.join("README.md")];
+    pages.extend(
+        std::fs::read_dir(root.join("docs"))
+            .unwrap()
+            .map(|e| e.unwrap().path()),
+    );
+    let mut links = 0;
+    for page in &pages {
+        let text = std::fs::read_to_string(page).unwrap();
+        for (i, _) in text.match_indices("](") {
+            let target: String = text[i + 2..].chars().take_while(|c| *c != ')').collect();
+            let file = target.split('#').next().unwrap();
+            if file.is_empty() || file.contains("://") || !file.ends_with(".md") {
+                continue;
+            }
+            links += 1;
+            let base = page.parent().unwrap();
+            assert!(
+                base.join(file).exists(),
+                "{} links to {target}, which does not exist",
+                page.display()
+            );
+        }
+    }
+    assert!(
+        links >= 10,
+        "the README and docs link their pages ({links} links)"
+    );
+}
