@@ -431,6 +431,8 @@ pub enum MeasureId {
     AgencyShare,
     LeaverRate,
     StarterRate,
+    NetStaffChange,
+    NetStaffChangeRate,
     RegulatedShare,
     CaseloadPerWte,
     Volunteers,
@@ -630,6 +632,34 @@ pub const MEASURES: &[Measure] = &[
         export: ExportPlace::Workforce,
         method: Method::Ratio {
             numerator: &[T::Sum(F::Starters, S::All)],
+            denominator: &[T::Sum(F::Headcount, S::All)],
+            scale: 1.0,
+        },
+    },
+    Measure {
+        id: M::NetStaffChange,
+        key: "net_staff_change",
+        label: "Net change in staff (12 months)",
+        short: "Net change in staff",
+        quantity: Q::Count,
+        definition: "People who started in the 12 months before the snapshot less the people who left; for a local authority, apportioned by each organisation's share of service.",
+        applies_to: EVERY_UNIT,
+        peers: false,
+        export: ExportPlace::Workforce,
+        method: Method::Sum(&[T::Sum(F::Starters, S::All), T::Less(F::Leavers, S::All)]),
+    },
+    Measure {
+        id: M::NetStaffChangeRate,
+        key: "net_staff_change_rate",
+        label: "Net change in staff as a share of headcount",
+        short: "Net change rate",
+        quantity: Q::Share,
+        definition: "Starters less leavers in the 12 months before the snapshot, divided by headcount.",
+        applies_to: EVERY_UNIT,
+        peers: false,
+        export: ExportPlace::Workforce,
+        method: Method::Ratio {
+            numerator: &[T::Sum(F::Starters, S::All), T::Less(F::Leavers, S::All)],
             denominator: &[T::Sum(F::Headcount, S::All)],
             scale: 1.0,
         },
@@ -1056,6 +1086,13 @@ mod tests {
         let empty = Totals::default();
         assert_eq!(of(MeasureId::VacancyRate, &empty), None);
         assert_eq!(of(MeasureId::CaseloadPerWte, &empty), None);
+        // Starters less leavers: 6 − 5 = 1, over 20 people.
+        assert_eq!(of(MeasureId::NetStaffChange, &t), Some(1.0));
+        assert_eq!(of(MeasureId::NetStaffChangeRate, &t), Some(0.05));
+        assert_eq!(
+            MeasureId::NetStaffChangeRate.measure().method.words(),
+            "(starters in the last 12 months − leavers in the last 12 months) ÷ people in post"
+        );
         // Not a sum over the given rows: no value from totals alone.
         assert_eq!(of(MeasureId::WtePer100kAdults, &t), None);
     }

@@ -116,6 +116,8 @@ fn organisation_formulas_by_hand() {
     assert!(close(of(MeasureId::StarterRate, p1), 4.0 / 12.0));
     assert!(close(of(MeasureId::RegulatedShare, p1), 0.2)); // nurse 2.0 of 10
     assert!(close(of(MeasureId::CaseloadPerWte, p1), 40.0)); // 320 cases / 8 caseload-holding WTE
+    assert!(close(of(MeasureId::NetStaffChange, p1), 2.0)); // 4 starters − 2 leavers
+    assert!(close(of(MeasureId::NetStaffChangeRate, p1), 2.0 / 12.0));
     assert_eq!(p1.volunteers, 4.0);
     assert_eq!(p1.wte_by_group()[&RoleGroup::Nursing], 2.0);
     let p2 = m.current.unit(EntityKind::Provider, "P2").unwrap();
@@ -421,4 +423,61 @@ fn breakdown_by_setting_caseloads_and_commissioning_teams_by_hand() {
         MeasureId::VolunteerShare.value(england).unwrap(),
         16.0 / 69.0
     ));
+}
+
+#[test]
+fn net_change_in_staff_is_starters_less_leavers_at_every_level_and_reconciles() {
+    let (_dir, m) = tiny();
+    let year = &m.current;
+    for unit in year.units.values() {
+        let of = |id: MeasureId| id.value(unit).unwrap();
+        let net = of(MeasureId::Starters) - of(MeasureId::Leavers);
+        assert!(close(of(MeasureId::NetStaffChange), net), "{}", unit.id);
+        if unit.totals.headcount > 0.0 {
+            assert!(close(
+                of(MeasureId::NetStaffChangeRate),
+                net / unit.totals.headcount
+            ));
+        }
+    }
+    // England is the sum of every organisation; each region the sum of its own.
+    let orgs = || {
+        year.units.values().filter(|u| {
+            matches!(
+                u.kind,
+                EntityKind::Provider | EntityKind::Lero | EntityKind::Commissioner
+            )
+        })
+    };
+    let sum: f64 = orgs()
+        .map(|u| MeasureId::NetStaffChange.value(u).unwrap())
+        .sum();
+    assert!(close(
+        MeasureId::NetStaffChange.value(year.england()).unwrap(),
+        sum
+    ));
+    // An LA's is apportioned: Σ over the organisations serving it of their net change × share.
+    let cumberland = year.unit(EntityKind::La, "E06000063").unwrap();
+    let apportioned: f64 = cumberland
+        .area
+        .as_ref()
+        .unwrap()
+        .serving
+        .iter()
+        .map(|s| {
+            let org = orgs().find(|u| u.id == s.org_id).unwrap();
+            MeasureId::NetStaffChange.value(org).unwrap() * s.share
+        })
+        .sum();
+    assert!(close(
+        MeasureId::NetStaffChange.value(cumberland).unwrap(),
+        apportioned
+    ));
+    // In the export, for every unit and year.
+    let rows = export::rows(&m);
+    let n = rows
+        .iter()
+        .filter(|r| r.metric == "net_staff_change")
+        .count();
+    assert_eq!(n, rows.iter().filter(|r| r.metric == "headcount").count());
 }
