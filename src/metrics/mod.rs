@@ -490,10 +490,43 @@ pub fn compute_year(
         .collect();
     let agg = fact::aggregate(census, &included)?;
     let shares = fact::normalised_shares(census, &included);
+    let mut units = organisation_units(census, &included, &agg);
     let orgs = census.organisations_by_id();
-    let mut units = BTreeMap::new();
+    for la in &census.local_authorities {
+        let unit = la_unit(census, la, &orgs, &agg, &shares, &units, assumptions);
+        units.insert((EntityKind::La, la.la_code.clone()), unit);
+    }
+    for unit in area_units(census, &agg, &units, assumptions) {
+        units.insert((unit.kind, unit.id.clone()), unit);
+    }
+    let peers = peer_distributions(&units);
+    let blocked = census
+        .organisations
+        .iter()
+        .filter(|o| year.blocked.contains(&o.org_id))
+        .map(|o| (o.org_id.clone(), o.org_name.clone()))
+        .collect();
+    let mut returns = BTreeMap::new();
+    for o in &census.organisations {
+        *returns.entry((o.region, o.org_type)).or_insert(0) += 1;
+    }
+    Ok(YearMetrics {
+        year: census.meta.year,
+        title: census.meta.title.clone(),
+        units,
+        peers,
+        blocked,
+        returns,
+    })
+}
 
-    // Organisations.
+/// Every included organisation's own figures.
+fn organisation_units(
+    census: &Census,
+    included: &BTreeSet<&str>,
+    agg: &fact::Aggregates,
+) -> BTreeMap<(EntityKind, String), Unit> {
+    let mut units = BTreeMap::new();
     let mut org_diversity: BTreeMap<&str, DiversityCounts> = BTreeMap::new();
     for row in &census.demographics {
         if included.contains(row.org_id.as_str()) {
@@ -537,8 +570,131 @@ pub fn compute_year(
         };
         units.insert((unit.kind, unit.id.clone()), unit);
     }
+    units
+}
 
-    // Local authorities.
+/// One LA: the providers' and LEROs' figures apportioned to it by their shares of service,
+/// its commissioning team apart, its plans and the MDT calculator.
+fn la_unit(
+    census: &Census,
+    la: &crate::input::census::LocalAuthority,
+    orgs: &BTreeMap<&str, &crate::input::census::Organisation>,
+    agg: &fact::Aggregates,
+    shares: &BTreeMap<String, Vec<(String, f64)>>,
+    units: &BTreeMap<(EntityKind, String), Unit>,
+    assumptions: &Assumptions,
+) -> Unit {
+    let plan_year = PlanYear::for_census(census.meta.year);
+    let all_roles: BTreeMap<Role, Totals> = agg
+        .la_role
+        .range((la.la_code.clone(), Role::ALL[0])..)
+        .take_while(|((code, _), _)| *code == la.la_code)
+        .map(|((_, r), t)| (*r, *t))
+        .collect();
+    let commissioning_wte: f64 = all_roles
+        .iter()
+        .filter(|(r, _)| r.group() == RoleGroup::Commissioning)
+        .map(|(_, t)| t.wte)
+        .sum();
+    let by_role: BTreeMap<Role, Totals> = all_roles
+        .into_iter()
+        .filter(|(r, _)| r.group() != RoleGroup::Commissioning)
+        .collect();
+    let totals = Totals::sum(by_role.values());
+    let mut serving = Vec::new();
+    let mut volunteers = 0.0;
+    let mut diversity = DiversityCounts::new();
+    for (org_id, org_shares) in shares {
+        let Some((_, share)) = org_shares.iter().find(|(code, _)| *code == la.la_code) else {
+            continue;
+        };
+        let Some(unit) = orgs
+            .get(org_id.as_str())
+            .and_then(|o| units.get(&(EntityKind::of_org(o.org_type), org_id.clone())))
+        else {
+            continue;
+        };
+        volunteers += unit.volunteers * share;
+        for (key, n) in &unit.diversity {
+            *diversity.entry(*key).or_insert(0.0) += n * share;
+        }
+        serving.push(ServingOrg {
+            org_id: org_id.clone(),
+            org_name: unit.name.clone(),
+            org_type: orgs[org_id.as_str()].org_type,
+            share: *share,
+            attributed_wte: unit.totals.wte * share,
+        });
+    }
+    serving.sort_by(|a, b| {
+        b.attributed_wte
+            .total_cmp(&a.attributed_wte)
+            .then(a.org_id.cmp(&b.org_id))
+    });
+    let by_sector = agg
+        .la_sector
+        .iter()
+        .filter(|((code, o, _), _)| *code == la.la_code && *o != OrgType::Commissioner)
+        .map(|((_, o, s), w)| ((*o, *s), *w))
+        .collect();
+    let expansion = expansion_lines(census, &la.la_code, plan_year, &by_role);
+    let adults = la.adults_in_treatment as f64;
+    let young = la.young_people_in_treatment as f64;
+    let mut unit = Unit {
+        kind: EntityKind::La,
+        id: la.la_code.clone(),
+        name: la.la_name.clone(),
+        region: Some(la.region),
+        sector: None,
+        totals,
+        by_role,
+        volunteers,
+        by_sector,
+        diversity,
+        area: None,
+    };
+    unit.area = Some(area_figures(
+        &unit,
+        la.population_18plus as f64,
+        adults,
+        young,
+        commissioning_wte,
+        serving,
+        expansion,
+        Vec::new(),
+        assumptions,
+    ));
+    if let Some(area) = unit.area.as_mut() {
+        area.plan = category_plans(
+            census,
+            &la.la_code,
+            plan_year,
+            &unit.by_role,
+            commissioning_wte,
+        );
+        area.planned_growth = planned_growth(&area.plan);
+        area.continuity = continuity(census, &la.la_code);
+        area.commissioners = census
+            .organisations
+            .iter()
+            .filter(|o| {
+                o.org_type == OrgType::Commissioner
+                    && o.la_code.as_deref() == Some(la.la_code.as_str())
+            })
+            .map(|o| o.org_id.clone())
+            .collect();
+    }
+    unit
+}
+
+/// The seven regions and England: every included organisation, commissioning teams too,
+/// with their LAs' area figures, plans and the breakdown by setting.
+fn area_units(
+    census: &Census,
+    agg: &fact::Aggregates,
+    units: &BTreeMap<(EntityKind, String), Unit>,
+    assumptions: &Assumptions,
+) -> Vec<Unit> {
     let plan_year = PlanYear::for_census(census.meta.year);
     let mut region_members: BTreeMap<Region, Vec<String>> = BTreeMap::new();
     for la in &census.local_authorities {
@@ -546,109 +702,7 @@ pub fn compute_year(
             .entry(la.region)
             .or_default()
             .push(la.la_code.clone());
-        let all_roles: BTreeMap<Role, Totals> = agg
-            .la_role
-            .range((la.la_code.clone(), Role::ALL[0])..)
-            .take_while(|((code, _), _)| *code == la.la_code)
-            .map(|((_, r), t)| (*r, *t))
-            .collect();
-        let commissioning_wte: f64 = all_roles
-            .iter()
-            .filter(|(r, _)| r.group() == RoleGroup::Commissioning)
-            .map(|(_, t)| t.wte)
-            .sum();
-        let by_role: BTreeMap<Role, Totals> = all_roles
-            .into_iter()
-            .filter(|(r, _)| r.group() != RoleGroup::Commissioning)
-            .collect();
-        let totals = Totals::sum(by_role.values());
-        let mut serving = Vec::new();
-        let mut volunteers = 0.0;
-        let mut diversity = DiversityCounts::new();
-        for (org_id, org_shares) in &shares {
-            let Some((_, share)) = org_shares.iter().find(|(code, _)| *code == la.la_code) else {
-                continue;
-            };
-            let Some(unit) = orgs
-                .get(org_id.as_str())
-                .and_then(|o| units.get(&(EntityKind::of_org(o.org_type), org_id.clone())))
-            else {
-                continue;
-            };
-            volunteers += unit.volunteers * share;
-            for (key, n) in &unit.diversity {
-                *diversity.entry(*key).or_insert(0.0) += n * share;
-            }
-            serving.push(ServingOrg {
-                org_id: org_id.clone(),
-                org_name: unit.name.clone(),
-                org_type: orgs[org_id.as_str()].org_type,
-                share: *share,
-                attributed_wte: unit.totals.wte * share,
-            });
-        }
-        serving.sort_by(|a, b| {
-            b.attributed_wte
-                .total_cmp(&a.attributed_wte)
-                .then(a.org_id.cmp(&b.org_id))
-        });
-        let by_sector = agg
-            .la_sector
-            .iter()
-            .filter(|((code, o, _), _)| *code == la.la_code && *o != OrgType::Commissioner)
-            .map(|((_, o, s), w)| ((*o, *s), *w))
-            .collect();
-        let expansion = expansion_lines(census, &la.la_code, plan_year, &by_role);
-        let adults = la.adults_in_treatment as f64;
-        let young = la.young_people_in_treatment as f64;
-        let mut unit = Unit {
-            kind: EntityKind::La,
-            id: la.la_code.clone(),
-            name: la.la_name.clone(),
-            region: Some(la.region),
-            sector: None,
-            totals,
-            by_role,
-            volunteers,
-            by_sector,
-            diversity,
-            area: None,
-        };
-        unit.area = Some(area_figures(
-            &unit,
-            la.population_18plus as f64,
-            adults,
-            young,
-            commissioning_wte,
-            serving,
-            expansion,
-            Vec::new(),
-            assumptions,
-        ));
-        if let Some(area) = unit.area.as_mut() {
-            area.plan = category_plans(
-                census,
-                &la.la_code,
-                plan_year,
-                &unit.by_role,
-                commissioning_wte,
-            );
-            area.planned_growth = planned_growth(&area.plan);
-            area.continuity = continuity(census, &la.la_code);
-            area.commissioners = census
-                .organisations
-                .iter()
-                .filter(|o| {
-                    o.org_type == OrgType::Commissioner
-                        && o.la_code.as_deref() == Some(la.la_code.as_str())
-                })
-                .map(|o| o.org_id.clone())
-                .collect();
-        }
-        units.insert((EntityKind::La, la.la_code.clone()), unit);
     }
-
-    // Regions and England: every included organisation, commissioning teams too.
     let mut region_units = Vec::new();
     for region in Region::ALL {
         let by_role: BTreeMap<Role, Totals> = agg
@@ -678,7 +732,7 @@ pub fn compute_year(
             &member_units,
             members.clone(),
             assumptions,
-            &orgs_in_region(&units, *region),
+            &orgs_in_region(units, *region),
         );
         region_units.push(unit);
     }
@@ -737,10 +791,14 @@ pub fn compute_year(
             area.breakdown = Some(cut);
         }
     }
-    for unit in region_units.into_iter().chain([england]) {
-        units.insert((unit.kind, unit.id.clone()), unit);
-    }
+    region_units.push(england);
+    region_units
+}
 
+/// Each peer group's distribution of every measure with peers.
+fn peer_distributions(
+    units: &BTreeMap<(EntityKind, String), Unit>,
+) -> BTreeMap<(EntityKind, MeasureId), Distribution> {
     let mut peers = BTreeMap::new();
     for kind in [
         EntityKind::Provider,
@@ -758,24 +816,7 @@ pub fn compute_year(
             }
         }
     }
-    let blocked = census
-        .organisations
-        .iter()
-        .filter(|o| year.blocked.contains(&o.org_id))
-        .map(|o| (o.org_id.clone(), o.org_name.clone()))
-        .collect();
-    let mut returns = BTreeMap::new();
-    for o in &census.organisations {
-        *returns.entry((o.region, o.org_type)).or_insert(0) += 1;
-    }
-    Ok(YearMetrics {
-        year: census.meta.year,
-        title: census.meta.title.clone(),
-        units,
-        peers,
-        blocked,
-        returns,
-    })
+    peers
 }
 
 fn orgs_in_region(units: &BTreeMap<(EntityKind, String), Unit>, region: Region) -> Vec<&Unit> {

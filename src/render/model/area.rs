@@ -4,8 +4,6 @@ use super::*;
 /// Regional and national reports.
 pub(super) fn area(b: &mut Builder) -> Result<(), RenderError> {
     let unit = b.unit;
-    let year = b.year();
-    let england = year.england();
     let area = unit
         .area
         .as_ref()
@@ -20,6 +18,24 @@ pub(super) fn area(b: &mut Builder) -> Result<(), RenderError> {
         MeasureId::VacancyRate,
         MeasureId::LeaverRate,
     ])?;
+    strategy_messages(b)?;
+    headlines(b);
+    if national {
+        regions(b)?;
+    } else {
+        local_authorities(b, area);
+    }
+    sectors_and_role_groups(b)?;
+    strategy_progress(b)?;
+    if national {
+        peer_distributions(b);
+    }
+    Ok(())
+}
+
+/// A key message for each strategy group's growth since the 2022 baseline.
+fn strategy_messages(b: &mut Builder) -> Result<(), RenderError> {
+    let unit = b.unit;
     let strategy = b.ctx.metrics.strategy.get(&unit.id);
     for l in strategy.into_iter().flatten() {
         let text = b.message(
@@ -35,7 +51,14 @@ pub(super) fn area(b: &mut Builder) -> Result<(), RenderError> {
         )?;
         b.model.key_messages.push(text);
     }
+    Ok(())
+}
 
+/// The headline figures against England (the national report gives them at a glance).
+fn headlines(b: &mut Builder) {
+    let unit = b.unit;
+    let england = b.year().england();
+    let national = unit.kind == EntityKind::England;
     let mut columns = vec![("measure", "Measure"), ("value", unit.name.as_str())];
     if !national {
         columns.push(("england", "England"));
@@ -64,92 +87,104 @@ pub(super) fn area(b: &mut Builder) -> Result<(), RenderError> {
     if !national {
         b.table(table);
     }
+}
 
-    if national {
-        let regions: Vec<&Unit> = Region::ALL
+/// The national report: every region's workforce, and the hex map of LAs.
+fn regions(b: &mut Builder) -> Result<(), RenderError> {
+    let year = b.year();
+    let regions: Vec<&Unit> = Region::ALL
+        .iter()
+        .filter_map(|r| year.unit(EntityKind::Region, r.code()))
+        .collect();
+    let mut table = table_with(&[
+        ("region".into(), "Region".into()),
+        ("wte".into(), "WTE".into()),
+        (
+            MeasureId::WtePer100kAdults.key().into(),
+            MeasureId::WtePer100kAdults.measure().short.into(),
+        ),
+        col_all_roles(MeasureId::VacancyRate),
+        col_all_roles(MeasureId::LeaverRate),
+    ]);
+    table.id = "regions".into();
+    table.caption = "Workforce by region".into();
+    for r in &regions {
+        table.row(
+            r.id.clone(),
+            vec![
+                r.name.clone(),
+                fmt_wte(r.totals.wte),
+                opt(MeasureId::WtePer100kAdults.value(r), fmt_ratio),
+                opt(MeasureId::VacancyRate.value(r), fmt_pct),
+                opt(MeasureId::LeaverRate.value(r), fmt_pct),
+            ],
+        );
+    }
+    b.table(table);
+    let categories = regions
+        .iter()
+        .map(|r| Category {
+            key: r.id.clone(),
+            label: r.name.clone(),
+        })
+        .collect();
+    let per_100k = MeasureId::WtePer100kAdults.measure().short;
+    let series = vec![Series::new(
+        per_100k,
+        regions
             .iter()
-            .filter_map(|r| year.unit(EntityKind::Region, r.code()))
-            .collect();
-        let mut table = table_with(&[
-            ("region".into(), "Region".into()),
-            ("wte".into(), "WTE".into()),
-            (
-                MeasureId::WtePer100kAdults.key().into(),
-                MeasureId::WtePer100kAdults.measure().short.into(),
-            ),
-            col_all_roles(MeasureId::VacancyRate),
-            col_all_roles(MeasureId::LeaverRate),
-        ]);
-        table.id = "regions".into();
-        table.caption = "Workforce by region".into();
-        for r in &regions {
+            .map(|r| MeasureId::WtePer100kAdults.value(r))
+            .collect(),
+    )];
+    b.bars_chart(
+        "regions_wte_per_100k",
+        &format!("{per_100k} by region"),
+        "Region",
+        per_100k,
+        categories,
+        series,
+        fmt_ratio,
+    )?;
+    hex_map(b)?;
+    Ok(())
+}
+
+/// A regional report: its LAs side by side.
+fn local_authorities(b: &mut Builder, area: &crate::metrics::AreaFigures) {
+    let year = b.year();
+    let mut table = Table::new(
+        "local_authorities",
+        "Local authorities",
+        &[
+            ("la", "Local authority"),
+            col(MeasureId::AttributedWte),
+            col(MeasureId::WtePer100kAdults),
+            col(MeasureId::InTreatmentPerDawWte),
+            col(MeasureId::VacancyRate),
+        ],
+    );
+    for code in &area.members {
+        if let Some(la) = year.unit(EntityKind::La, code) {
+            let cell = |id: MeasureId| id.measure().display(id.measure().value(la));
             table.row(
-                r.id.clone(),
+                code.clone(),
                 vec![
-                    r.name.clone(),
-                    fmt_wte(r.totals.wte),
-                    opt(MeasureId::WtePer100kAdults.value(r), fmt_ratio),
-                    opt(MeasureId::VacancyRate.value(r), fmt_pct),
-                    opt(MeasureId::LeaverRate.value(r), fmt_pct),
+                    la.name.clone(),
+                    fmt_wte(la.totals.wte),
+                    cell(MeasureId::WtePer100kAdults),
+                    cell(MeasureId::InTreatmentPerDawWte),
+                    cell(MeasureId::VacancyRate),
                 ],
             );
         }
-        b.table(table);
-        let categories = regions
-            .iter()
-            .map(|r| Category {
-                key: r.id.clone(),
-                label: r.name.clone(),
-            })
-            .collect();
-        let per_100k = MeasureId::WtePer100kAdults.measure().short;
-        let series = vec![Series::new(
-            per_100k,
-            regions
-                .iter()
-                .map(|r| MeasureId::WtePer100kAdults.value(r))
-                .collect(),
-        )];
-        b.bars_chart(
-            "regions_wte_per_100k",
-            &format!("{per_100k} by region"),
-            "Region",
-            per_100k,
-            categories,
-            series,
-            fmt_ratio,
-        )?;
-        hex_map(b)?;
-    } else {
-        let mut table = Table::new(
-            "local_authorities",
-            "Local authorities",
-            &[
-                ("la", "Local authority"),
-                col(MeasureId::AttributedWte),
-                col(MeasureId::WtePer100kAdults),
-                col(MeasureId::InTreatmentPerDawWte),
-                col(MeasureId::VacancyRate),
-            ],
-        );
-        for code in &area.members {
-            if let Some(la) = year.unit(EntityKind::La, code) {
-                let cell = |id: MeasureId| id.measure().display(id.measure().value(la));
-                table.row(
-                    code.clone(),
-                    vec![
-                        la.name.clone(),
-                        fmt_wte(la.totals.wte),
-                        cell(MeasureId::WtePer100kAdults),
-                        cell(MeasureId::InTreatmentPerDawWte),
-                        cell(MeasureId::VacancyRate),
-                    ],
-                );
-            }
-        }
-        b.table(table);
     }
+    b.table(table);
+}
 
+/// Provider and LERO WTE by sector, and by role group.
+fn sectors_and_role_groups(b: &mut Builder) -> Result<(), RenderError> {
+    let unit = b.unit;
+    let national = unit.kind == EntityKind::England;
     let mut table = Table::new(
         "sectors",
         "Provider and LERO WTE by sector",
@@ -187,7 +222,14 @@ pub(super) fn area(b: &mut Builder) -> Result<(), RenderError> {
     } else {
         b.role_group_chart()?;
     }
+    Ok(())
+}
 
+/// The strategy groups' growth since the 2022 baseline, against the national ambitions.
+fn strategy_progress(b: &mut Builder) -> Result<(), RenderError> {
+    let unit = b.unit;
+    let national = unit.kind == EntityKind::England;
+    let strategy = b.ctx.metrics.strategy.get(&unit.id);
     if let Some(lines) = strategy {
         let mut table = Table::new(
             "strategy",
@@ -245,41 +287,43 @@ pub(super) fn area(b: &mut Builder) -> Result<(), RenderError> {
             fmt_wte,
         )?;
     }
-
-    if national {
-        let mut table = Table::new(
-            "peer_distributions",
-            "Peer distributions",
-            &[
-                ("measure", "Measure"),
-                ("q1", "Lower quartile"),
-                ("median", "Median"),
-                ("q3", "Upper quartile"),
-                ("n", "Count"),
-            ],
-        );
-        for ((kind, metric), d) in &year.peers {
-            if *kind == EntityKind::Commissioner {
-                continue;
-            }
-            let f = format_of(*metric);
-            table.rows.push(Row {
-                key: format!("{}.{}", kind.code(), metric.key()),
-                cells: vec![
-                    metric.measure().label.into(),
-                    f(d.q1),
-                    f(d.median),
-                    f(d.q3),
-                    d.values.len().to_string(),
-                ],
-                group: Some(capitalised(kind.peers_label())),
-                total: false,
-                comparator: false,
-            });
-        }
-        b.table(table);
-    }
     Ok(())
+}
+
+/// The national report: every peer group's distribution of every measure with peers.
+fn peer_distributions(b: &mut Builder) {
+    let year = b.year();
+    let mut table = Table::new(
+        "peer_distributions",
+        "Peer distributions",
+        &[
+            ("measure", "Measure"),
+            ("q1", "Lower quartile"),
+            ("median", "Median"),
+            ("q3", "Upper quartile"),
+            ("n", "Count"),
+        ],
+    );
+    for ((kind, metric), d) in &year.peers {
+        if *kind == EntityKind::Commissioner {
+            continue;
+        }
+        let f = format_of(*metric);
+        table.rows.push(Row {
+            key: format!("{}.{}", kind.code(), metric.key()),
+            cells: vec![
+                metric.measure().label.into(),
+                f(d.q1),
+                f(d.median),
+                f(d.q3),
+                d.values.len().to_string(),
+            ],
+            group: Some(capitalised(kind.peers_label())),
+            total: false,
+            comparator: false,
+        });
+    }
+    b.table(table);
 }
 
 pub(super) fn capitalised(text: &str) -> String {
