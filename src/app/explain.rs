@@ -60,6 +60,10 @@ pub struct Explanation {
     pub parts: Vec<Part>,
     pub peers: Option<Peers>,
     pub previous: Option<Previous>,
+    /// A proportion of people: its Wilson score intervals at 95% and 99.8%, each in a line.
+    pub intervals: Vec<String>,
+    /// A proportion of people against its benchmark, in a line.
+    pub comparison: Option<String>,
 }
 
 /// A term of the arithmetic: its value and what it is made of.
@@ -106,6 +110,8 @@ pub struct Previous {
     pub value: f64,
     pub display: String,
     pub change: String,
+    /// A proportion of people: whether the change is beyond chance, by Newcombe's interval.
+    pub chance: Option<String>,
 }
 
 /// Loads the census, computes its figures and explains one.
@@ -303,6 +309,15 @@ pub fn explain_part(
         withheld,
         formula,
         parts,
+        intervals: if part.is_none() {
+            intervals(unit, measure)
+        } else {
+            Vec::new()
+        },
+        comparison: part
+            .is_none()
+            .then(|| comparison(year, unit, measure))
+            .flatten(),
         // A part's figure has no peer distribution, and its change is in the export only.
         peers: part.is_none().then(|| peers(year, unit, measure)).flatten(),
         previous: part
@@ -310,6 +325,46 @@ pub fn explain_part(
             .then(|| previous(metrics, unit, measure))
             .flatten(),
     })
+}
+
+/// The Wilson score intervals of a proportion of people, with how they were made.
+fn intervals(unit: &Unit, measure: &Measure) -> Vec<String> {
+    let Some((o, n)) = measure.counts(unit) else {
+        return Vec::new();
+    };
+    crate::stats::Level::ALL
+        .iter()
+        .filter_map(|level| {
+            let i = measure.interval(unit, *level)?;
+            let z = level.z();
+            Some(format!(
+                "{} interval {} to {} (Wilson score for {} of {} people, z = {:.3}: (2O + z² ∓ z·√(z² + 4·O·(1 − O/n))) / (2·(n + z²)))",
+                level.label(),
+                measure.quantity.display(i.lower),
+                measure.quantity.display(i.upper),
+                number_text(o),
+                number_text(n),
+                z
+            ))
+        })
+        .collect()
+}
+
+/// A proportion of people against its benchmark, in words.
+fn comparison(year: &YearMetrics, unit: &Unit, measure: &Measure) -> Option<String> {
+    let c = year.comparison(unit, measure.id)?;
+    let inside = if c.standing == crate::metrics::comparison::Standing::Similar {
+        "inside"
+    } else {
+        "outside"
+    };
+    Some(format!(
+        "{} {} {} ({}: it lies {inside} the 95% interval)",
+        measure.quantity.display(measure.value(unit)?),
+        c.standing.words(),
+        c.benchmark.words,
+        measure.quantity.display(c.benchmark.value)
+    ))
 }
 
 /// Where a term's contributions come from.
@@ -729,21 +784,45 @@ fn previous(metrics: &Metrics, unit: &Unit, measure: &Measure) -> Option<Previou
         let y = metrics.history.last()?;
         Some((y.year, measure.value(y.unit(unit.kind, &unit.id)?)?))
     };
-    let (year, before) = match (unit.kind, measure.id.with_peers()) {
+    let (year, before) = match unit.kind {
         // Regions and England: the headline "at a glance", by the same id last year.
-        (EntityKind::Region | EntityKind::England, _) => by_history()?,
-        (_, Some(metric)) => {
+        EntityKind::Region | EntityKind::England => by_history()?,
+        _ => {
             let trend = metrics.trends.get(&(unit.kind, unit.id.clone()))?;
             let p = trend.points.iter().rev().nth(1)?;
-            (p.year, p.value(metric)?)
+            (p.year, p.value(measure.id)?)
         }
-        (_, None) => return None,
     };
+    let change = measure.quantity.change_words(year, before, now);
+    let mut chance = None;
+    // A proportion of people: up or down only beyond chance (Newcombe's interval).
+    let counts_before = metrics
+        .trends
+        .get(&(unit.kind, unit.id.clone()))
+        .and_then(|t| t.points.iter().rev().nth(1))
+        .filter(|p| p.year == year)
+        .and_then(|p| p.counts.get(&measure.id).copied());
+    if let (Some(now_counts), Some(then)) = (measure.counts(unit), counts_before) {
+        if let Some(c) = crate::metrics::comparison::Change::between(now_counts, then) {
+            let points = |x: f64| crate::format::fmt_ratio(x * 100.0);
+            chance = Some(format!(
+                "Newcombe's 95% interval for the difference is {} to {} percentage points, so {}",
+                points(c.interval.lower),
+                points(c.interval.upper),
+                if c.is_chance() {
+                    "the change could be chance"
+                } else {
+                    "the change is beyond chance"
+                }
+            ));
+        }
+    }
     Some(Previous {
         year,
         value: before,
         display: measure.quantity.display(before),
-        change: measure.quantity.change_words(year, before, now),
+        change,
+        chance,
     })
 }
 
@@ -818,8 +897,17 @@ impl Explanation {
                 p.group, p.n, p.median, p.q1, p.q3, p.rank, p.n, p.quartile
             ));
         }
+        for interval in &self.intervals {
+            line(format!("  {interval}"));
+        }
+        if let Some(c) = &self.comparison {
+            line(format!("  Compared: {c}"));
+        }
         if let Some(p) = &self.previous {
             line(format!("  Last census: {}", p.change));
+            if let Some(chance) = &p.chance {
+                line(format!("  {chance}"));
+            }
         }
         out
     }

@@ -17,23 +17,29 @@ pub fn markdown() -> String {
          place, ratio to one decimal place) and how a publication cell stores it.\n\
          - **Peers**: whether providers, LEROs, commissioners and LAs get its peer \
          distribution, rank and quartile.\n\
+         - **Intervals**: a count of people over a count of people, with Wilson score \
+         intervals at 95% and 99.8% (`<key>.lower95`, `.upper95`, `.lower998`, `.upper998` in \
+         the export) and comparisons that respect them; rates over WTE have none.\n\
          - A measure that is a sum or rate of workforce rows can also be made on part of a \
          unit's workforce, as the tables by role group, role and setting print it: \
          `group.<group>.<key>`, `role.<role>.<key>`, and for regions and England \
          `setting.<setting>.<key>` and `setting.<setting>.role.<role>.<key>` \
          (`explain england group.nursing.vacancy_rate`).\n\n",
     );
-    out.push_str("| Key | Label | Unit | For | Peers | Definition | How it is made |\n");
-    out.push_str("|---|---|---|---|---|---|---|\n");
+    out.push_str(
+        "| Key | Label | Unit | For | Peers | Intervals | Definition | How it is made |\n",
+    );
+    out.push_str("|---|---|---|---|---|---|---|---|\n");
     for m in MEASURES {
         let units: Vec<&str> = m.applies_to.iter().map(|k| k.code()).collect();
         out.push_str(&format!(
-            "| `{}` | {} | {} | {} | {} | {} | {} |\n",
+            "| `{}` | {} | {} | {} | {} | {} | {} | {} |\n",
             m.key,
             m.label,
             m.quantity.words(),
             units.join(", "),
             if m.peers { "yes" } else { "no" },
+            if m.interval { "yes" } else { "no" },
             m.definition,
             m.method.words(),
         ));

@@ -329,15 +329,14 @@ pub struct Verdict {
 }
 
 /// Judges a report whose fingerprint differs from its issued version `issued`. `changes`
-/// are the printed figures that differ from the issued version; `comparators` the keys of
-/// the new report's comparator figures; `layout` the fingerprint of templates, fonts and
-/// program.
+/// are the printed figures that differ from the issued version; `comparators` the new
+/// report's comparator figures; `layout` the fingerprint of templates, fonts and program.
 pub fn judge(
     issued: &ManifestEntry,
     own_fingerprint: &str,
     layout: &str,
     changes: &[Change],
-    comparators: &BTreeSet<FigureKey>,
+    comparators: &Comparators,
     policy: &Policy,
     reissue: Reissue,
 ) -> Verdict {
@@ -346,7 +345,7 @@ pub fn judge(
         change: change.cloned(),
         detail,
     };
-    let own_change = changes.iter().find(|c| !comparators.contains(&c.key));
+    let own_change = changes.iter().find(|c| !comparators.all.contains(&c.key));
     // Issued before the policy: there is no own fingerprint to compare, so the exact rule.
     if issued.own_fingerprint.is_empty() || issued.layout_fingerprint.is_empty() {
         return reissue_for(Why::Own, own_change.or(changes.first()), String::new());
@@ -357,7 +356,12 @@ pub fn judge(
     if issued.own_fingerprint != own_fingerprint || own_change.is_some() {
         return reissue_for(Why::Own, own_change, String::new());
     }
-    for change in changes {
+    // The lowest and highest of a peer group are each one other organisation's value: never
+    // material, whatever they moved by.
+    for change in changes
+        .iter()
+        .filter(|c| !comparators.single_values.contains(&c.key))
+    {
         if let Some(detail) = policy.material(&change.old, &change.new) {
             return reissue_for(Why::Material, Some(change), detail);
         }
@@ -372,18 +376,32 @@ pub fn judge(
     }
 }
 
-/// The keys of every comparator figure of a report (as its data companion keys them).
-pub fn comparator_keys(rendered: &crate::render::model::Rendered) -> BTreeSet<FigureKey> {
-    let mut keys = BTreeSet::new();
+/// A report's comparator figures, by the keys its data companion gives them.
+#[derive(Debug, Clone, Default)]
+pub struct Comparators {
+    /// Every comparator figure.
+    pub all: BTreeSet<FigureKey>,
+    /// Those that are one other organisation's value each (a peer group's lowest and
+    /// highest): never material.
+    pub single_values: BTreeSet<FigureKey>,
+}
+
+/// The comparator figures of a report.
+pub fn comparator_keys(rendered: &crate::render::model::Rendered) -> Comparators {
+    let mut keys = Comparators::default();
     for table in rendered.tables() {
         for row in &table.rows {
             for column in table.columns.iter().skip(1) {
                 if row.comparator || column.comparator {
-                    keys.insert(FigureKey {
+                    let key = FigureKey {
                         table: table.id.clone(),
                         row: row.key.clone(),
                         column: column.key.clone(),
-                    });
+                    };
+                    if row.single_value {
+                        keys.single_values.insert(key.clone());
+                    }
+                    keys.all.insert(key);
                 }
             }
         }

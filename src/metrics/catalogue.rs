@@ -7,7 +7,7 @@
 use super::{EntityKind, Totals, Unit};
 use crate::domain::{Dimension, RoleGroup};
 use crate::format;
-use crate::stats::ratio;
+use crate::stats::{ratio, wilson, Interval, Level};
 use serde::Serialize;
 
 /// What a measure counts, which fixes how it prints and how a publication cell stores it.
@@ -471,6 +471,11 @@ pub struct Measure {
     /// Whether the measure gets peer distributions, ranks and quartiles (for the kinds it
     /// applies to that have peers: providers, LEROs, commissioners and LAs).
     pub peers: bool,
+    /// A count of people over a count of people (leavers over headcount, a category of a
+    /// profile dimension over the people whose answer is known): it gets Wilson score
+    /// intervals at 95% and 99.8%, and comparisons that respect them (SPEC §15). A rate over
+    /// WTE gets none: WTE is not a count of people or events.
+    pub interval: bool,
     /// Where the measure's row stands among a unit's rows in the metrics export.
     pub export: ExportPlace,
     pub method: Method,
@@ -509,6 +514,7 @@ pub const MEASURES: &[Measure] = &[
         definition: "People in post on the census snapshot date, counting each person once per role; for a local authority, apportioned by each organisation's share of service.",
         applies_to: EVERY_UNIT,
         peers: true,
+        interval: false,
         export: ExportPlace::Workforce,
         method: Method::Term(T::Sum(F::Headcount, S::All)),
     },
@@ -521,6 +527,7 @@ pub const MEASURES: &[Measure] = &[
         definition: "Whole-time equivalent in post: 1.0 is one full-time post. For a local authority, the providers' and LEROs' WTE attributed to it; for a region or England, everyone including commissioning teams.",
         applies_to: EVERY_UNIT,
         peers: true,
+        interval: false,
         export: ExportPlace::Workforce,
         method: Method::Term(T::Sum(F::Wte, S::All)),
     },
@@ -533,6 +540,7 @@ pub const MEASURES: &[Measure] = &[
         definition: "Whole-time equivalent of posts vacant on the snapshot date.",
         applies_to: EVERY_UNIT,
         peers: false,
+        interval: false,
         export: ExportPlace::Workforce,
         method: Method::Term(T::Sum(F::WteVacant, S::All)),
     },
@@ -545,6 +553,7 @@ pub const MEASURES: &[Measure] = &[
         definition: "Whole-time equivalent in post filled by agency staff.",
         applies_to: EVERY_UNIT,
         peers: false,
+        interval: false,
         export: ExportPlace::Workforce,
         method: Method::Term(T::Sum(F::WteAgency, S::All)),
     },
@@ -557,6 +566,7 @@ pub const MEASURES: &[Measure] = &[
         definition: "People who left in the 12 months before the snapshot date.",
         applies_to: EVERY_UNIT,
         peers: false,
+        interval: false,
         export: ExportPlace::Workforce,
         method: Method::Term(T::Sum(F::Leavers, S::All)),
     },
@@ -569,6 +579,7 @@ pub const MEASURES: &[Measure] = &[
         definition: "People who started in the 12 months before the snapshot date.",
         applies_to: EVERY_UNIT,
         peers: false,
+        interval: false,
         export: ExportPlace::Workforce,
         method: Method::Term(T::Sum(F::Starters, S::All)),
     },
@@ -581,6 +592,7 @@ pub const MEASURES: &[Measure] = &[
         definition: "Vacant WTE divided by in-post plus vacant WTE.",
         applies_to: EVERY_UNIT,
         peers: true,
+        interval: false,
         export: ExportPlace::Workforce,
         method: Method::Ratio {
             numerator: &[T::Sum(F::WteVacant, S::All)],
@@ -597,6 +609,7 @@ pub const MEASURES: &[Measure] = &[
         definition: "Agency WTE divided by in-post WTE.",
         applies_to: EVERY_UNIT,
         peers: true,
+        interval: false,
         export: ExportPlace::Workforce,
         method: Method::Ratio {
             numerator: &[T::Sum(F::WteAgency, S::All)],
@@ -613,6 +626,7 @@ pub const MEASURES: &[Measure] = &[
         definition: "People who left in the 12 months before the snapshot, divided by headcount.",
         applies_to: EVERY_UNIT,
         peers: true,
+        interval: true,
         export: ExportPlace::Workforce,
         method: Method::Ratio {
             numerator: &[T::Sum(F::Leavers, S::All)],
@@ -629,6 +643,7 @@ pub const MEASURES: &[Measure] = &[
         definition: "People who started in the 12 months before the snapshot, divided by headcount.",
         applies_to: EVERY_UNIT,
         peers: true,
+        interval: true,
         export: ExportPlace::Workforce,
         method: Method::Ratio {
             numerator: &[T::Sum(F::Starters, S::All)],
@@ -645,6 +660,7 @@ pub const MEASURES: &[Measure] = &[
         definition: "People who started in the 12 months before the snapshot less the people who left; for a local authority, apportioned by each organisation's share of service.",
         applies_to: EVERY_UNIT,
         peers: false,
+        interval: false,
         export: ExportPlace::Workforce,
         method: Method::Sum(&[T::Sum(F::Starters, S::All), T::Less(F::Leavers, S::All)]),
     },
@@ -657,6 +673,7 @@ pub const MEASURES: &[Measure] = &[
         definition: "Starters less leavers in the 12 months before the snapshot, divided by headcount.",
         applies_to: EVERY_UNIT,
         peers: false,
+        interval: false,
         export: ExportPlace::Workforce,
         method: Method::Ratio {
             numerator: &[T::Sum(F::Starters, S::All), T::Less(F::Leavers, S::All)],
@@ -673,6 +690,7 @@ pub const MEASURES: &[Measure] = &[
         definition: "WTE in regulated professions (nurses, doctors, psychologists, social workers, pharmacists) divided by all WTE in post.",
         applies_to: EVERY_UNIT,
         peers: true,
+        interval: false,
         export: ExportPlace::Workforce,
         method: Method::Ratio {
             numerator: &[T::Sum(F::RegulatedWte, S::All)],
@@ -689,6 +707,7 @@ pub const MEASURES: &[Measure] = &[
         definition: "Open cases held divided by the WTE of the roles that hold cases.",
         applies_to: EVERY_UNIT,
         peers: true,
+        interval: false,
         export: ExportPlace::Workforce,
         method: Method::Ratio {
             numerator: &[T::Sum(F::Cases, S::All)],
@@ -705,6 +724,7 @@ pub const MEASURES: &[Measure] = &[
         definition: "Volunteers (headcount) working with the organisations; for a local authority, apportioned by each organisation's share of service.",
         applies_to: EVERY_UNIT,
         peers: false,
+        interval: false,
         export: ExportPlace::Workforce,
         method: Method::Term(T::Volunteers),
     },
@@ -717,6 +737,7 @@ pub const MEASURES: &[Measure] = &[
         definition: "How many of the seven disciplines of a multidisciplinary team have any WTE in post.",
         applies_to: EVERY_UNIT,
         peers: false,
+        interval: false,
         export: ExportPlace::Profile,
         method: Method::MdtDisciplines,
     },
@@ -729,6 +750,7 @@ pub const MEASURES: &[Measure] = &[
         definition: "Resident population aged 18 and over (mid-year estimate supplied with the census).",
         applies_to: AREAS,
         peers: false,
+        interval: false,
         export: ExportPlace::Profile,
         method: Method::Term(T::Area(AreaInput::Population18Plus)),
     },
@@ -741,6 +763,7 @@ pub const MEASURES: &[Measure] = &[
         definition: "Adults in drug and alcohol treatment in the year (NDTMS).",
         applies_to: AREAS,
         peers: false,
+        interval: false,
         export: ExportPlace::Profile,
         method: Method::Term(T::Area(AreaInput::AdultsInTreatment)),
     },
@@ -753,6 +776,7 @@ pub const MEASURES: &[Measure] = &[
         definition: "Children and young people in drug and alcohol treatment in the year (NDTMS).",
         applies_to: AREAS,
         peers: false,
+        interval: false,
         export: ExportPlace::Profile,
         method: Method::Term(T::Area(AreaInput::YoungPeopleInTreatment)),
     },
@@ -765,6 +789,7 @@ pub const MEASURES: &[Measure] = &[
         definition: "For a local authority: each provider's and LERO's WTE multiplied by the share of its workforce it reports serving that authority. For a region or England: the sum over its authorities (commissioning teams apart).",
         applies_to: AREAS,
         peers: false,
+        interval: false,
         export: ExportPlace::Profile,
         method: Method::Term(T::AttributedWte),
     },
@@ -777,6 +802,7 @@ pub const MEASURES: &[Measure] = &[
         definition: "WTE in post in the local authorities' commissioning teams.",
         applies_to: AREAS,
         peers: false,
+        interval: false,
         export: ExportPlace::Profile,
         method: Method::Term(T::CommissioningWte),
     },
@@ -789,6 +815,7 @@ pub const MEASURES: &[Measure] = &[
         definition: "Provider and LERO WTE attributed to the area, per 100,000 residents aged 18 and over.",
         applies_to: AREAS,
         peers: true,
+        interval: false,
         export: ExportPlace::AreaRatios,
         method: Method::Ratio {
             numerator: &[T::AttributedWte],
@@ -805,6 +832,7 @@ pub const MEASURES: &[Measure] = &[
         definition: "Adults in treatment divided by the WTE in post of drug and alcohol workers.",
         applies_to: AREAS,
         peers: true,
+        interval: false,
         export: ExportPlace::AreaRatios,
         method: Method::Ratio {
             numerator: &[T::Area(AreaInput::AdultsInTreatment)],
@@ -821,6 +849,7 @@ pub const MEASURES: &[Measure] = &[
         definition: "Providers' and LEROs' vacant WTE divided by their in-post plus vacant WTE.",
         applies_to: REGIONS_AND_ENGLAND,
         peers: false,
+        interval: false,
         export: ExportPlace::Breakdown,
         method: Method::Ratio {
             numerator: &[T::Sum(F::WteVacant, S::Delivery)],
@@ -837,6 +866,7 @@ pub const MEASURES: &[Measure] = &[
         definition: "Commissioning teams' vacant WTE divided by their in-post plus vacant WTE.",
         applies_to: REGIONS_AND_ENGLAND,
         peers: false,
+        interval: false,
         export: ExportPlace::Breakdown,
         method: Method::Ratio {
             numerator: &[T::Sum(F::WteVacant, S::Group(RoleGroup::Commissioning))],
@@ -856,6 +886,7 @@ pub const MEASURES: &[Measure] = &[
         definition: "Providers' and LEROs' leavers in the 12 months before the snapshot, divided by their headcount.",
         applies_to: REGIONS_AND_ENGLAND,
         peers: false,
+        interval: true,
         export: ExportPlace::Breakdown,
         method: Method::Ratio {
             numerator: &[T::Sum(F::Leavers, S::Delivery)],
@@ -872,6 +903,7 @@ pub const MEASURES: &[Measure] = &[
         definition: "Providers' and LEROs' starters in the 12 months before the snapshot, divided by their headcount.",
         applies_to: REGIONS_AND_ENGLAND,
         peers: false,
+        interval: true,
         export: ExportPlace::Breakdown,
         method: Method::Ratio {
             numerator: &[T::Sum(F::Starters, S::Delivery)],
@@ -888,6 +920,7 @@ pub const MEASURES: &[Measure] = &[
         definition: "Volunteers divided by volunteers plus staff in post (headcount).",
         applies_to: REGIONS_AND_ENGLAND,
         peers: false,
+        interval: true,
         export: ExportPlace::Breakdown,
         method: Method::Ratio {
             numerator: &[T::Volunteers],
@@ -904,6 +937,7 @@ pub const MEASURES: &[Measure] = &[
         definition: "People on permanent contracts as a share of the people whose contract type is known.",
         applies_to: REGIONS_AND_ENGLAND,
         peers: false,
+        interval: true,
         export: ExportPlace::Breakdown,
         method: Method::KnownShare {
             dimension: Dimension::Contract,
@@ -919,6 +953,7 @@ pub const MEASURES: &[Measure] = &[
         definition: "People working full time as a share of the people whose working pattern is known.",
         applies_to: REGIONS_AND_ENGLAND,
         peers: false,
+        interval: true,
         export: ExportPlace::Breakdown,
         method: Method::KnownShare {
             dimension: Dimension::WorkingPattern,
@@ -934,6 +969,7 @@ pub const MEASURES: &[Measure] = &[
         definition: "People in post with their employer for under a year as a share of the people whose length of service is known.",
         applies_to: REGIONS_AND_ENGLAND,
         peers: false,
+        interval: true,
         export: ExportPlace::Breakdown,
         method: Method::KnownShare {
             dimension: Dimension::LengthOfService,
@@ -1011,6 +1047,39 @@ impl Measure {
             Term::Volunteers => volunteers,
             _ => None,
         })
+    }
+
+    /// The numerator and denominator a proportion of people is made of, for a measure with
+    /// intervals: (people counted, people in the denominator); None where the figure is
+    /// withheld or has no denominator.
+    pub fn counts(&self, unit: &Unit) -> Option<(f64, f64)> {
+        if !self.interval || !self.applies(unit.kind) {
+            return None;
+        }
+        match self.method {
+            Method::Ratio {
+                numerator,
+                denominator,
+                ..
+            } => {
+                let sum = |terms: &[Term]| -> Option<f64> {
+                    terms.iter().map(|t| t.value(unit)).sum::<Option<f64>>()
+                };
+                let (o, n) = (sum(numerator)?, sum(denominator)?);
+                (n > 0.0).then_some((o, n))
+            }
+            Method::KnownShare {
+                dimension,
+                category,
+            } => unit.known_counts(dimension, category),
+            _ => None,
+        }
+    }
+
+    /// The Wilson score interval of a measure with intervals, at `level`.
+    pub fn interval(&self, unit: &Unit, level: Level) -> Option<Interval> {
+        let (o, n) = self.counts(unit)?;
+        wilson(o, n, level)
     }
 
     /// The label inside a sentence: its first letter lower case unless the first word is an

@@ -35,6 +35,17 @@ pub struct Cell {
     /// Known categories: share of known responses. `not_known`: share of all responses.
     /// None when withheld or when there is no denominator.
     pub share: Option<f64>,
+    /// The people the share is of (known responses, or all for `not_known`).
+    #[serde(skip)]
+    pub of: u64,
+}
+
+impl Cell {
+    /// The Wilson score interval of the share, where it is shown.
+    pub fn interval(&self, level: crate::stats::Level) -> Option<crate::stats::Interval> {
+        self.share?;
+        crate::stats::wilson(self.count? as f64, self.of as f64, level)
+    }
 }
 
 impl Cell {
@@ -102,6 +113,7 @@ fn protect(raw: &[(&'static str, &'static str, u64)]) -> Vec<Cell> {
                 category,
                 label,
                 count: (!withheld).then_some(*n),
+                of: denominator,
                 share: if withheld || denominator == 0 {
                     None
                 } else {

@@ -9,6 +9,7 @@ use super::parts::Part;
 use super::{EntityKind, Metrics, Unit, YearMetrics};
 use crate::domain::{Role, RoleGroup, Setting};
 use crate::export::{csv_bytes, spreadsheet_safe};
+use crate::stats::Level;
 use serde::Serialize;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -284,10 +285,27 @@ fn unit_rows(year: &YearMetrics, unit: &Unit, out: &mut Vec<MetricRow>) {
     let view = diversity::view(&unit.diversity, unit.totals.headcount);
     for dimension in &view.dimensions {
         for cell in &dimension.cells {
-            push(
-                format!("share.{}.{}", dimension.dimension.code(), cell.category),
-                cell.share,
-            );
+            let key = format!("share.{}.{}", dimension.dimension.code(), cell.category);
+            push(key.clone(), cell.share);
+            if cell.share.is_some() {
+                for level in Level::ALL {
+                    let interval = cell.interval(level);
+                    push(
+                        format!("{key}.lower{}", level.code()),
+                        interval.map(|i| i.lower),
+                    );
+                    push(
+                        format!("{key}.upper{}", level.code()),
+                        interval.map(|i| i.upper),
+                    );
+                }
+            }
+        }
+    }
+    // Each proportion of people against its benchmark: -1 lower, 0 similar, 1 higher.
+    for m in MEASURES.iter().filter(|m| m.interval) {
+        if let Some(c) = year.comparison(unit, m.id) {
+            push(format!("{}.compared", m.key), Some(c.standing.sign()));
         }
     }
     for m in catalogue::peer_measures() {
@@ -298,13 +316,28 @@ fn unit_rows(year: &YearMetrics, unit: &Unit, out: &mut Vec<MetricRow>) {
     }
 }
 
-/// The catalogue's measures exported at `place` that apply to the unit, in catalogue order.
+/// The catalogue's measures exported at `place` that apply to the unit, in catalogue order;
+/// a proportion of people with its Wilson intervals (`<key>.lower95`, `.upper95`,
+/// `.lower998`, `.upper998`).
 fn measures(unit: &Unit, place: ExportPlace, push: &mut impl FnMut(String, Option<f64>)) {
     for m in MEASURES
         .iter()
         .filter(|m| m.export == place && m.applies(unit.kind))
     {
         push(m.key.into(), m.value(unit));
+        if m.interval {
+            for level in Level::ALL {
+                let interval = m.interval(unit, level);
+                push(
+                    format!("{}.lower{}", m.key, level.code()),
+                    interval.map(|i| i.lower),
+                );
+                push(
+                    format!("{}.upper{}", m.key, level.code()),
+                    interval.map(|i| i.upper),
+                );
+            }
+        }
     }
 }
 
@@ -428,8 +461,20 @@ fn breakdown_rows(unit: &Unit, cut: &Breakdown, push: &mut impl FnMut(String, Op
     }
 }
 
-/// Peer distributions sit on the England row, named `<peer group>.<metric>.<statistic>`.
+/// Peer distributions sit on the England row, named `<peer group>.<metric>.<statistic>`,
+/// with each peer group's overall rate of a proportion of people
+/// (`<peer group>.<metric>.overall`: all its numerators over all its denominators).
 fn distribution_rows(year: &YearMetrics, out: &mut Vec<MetricRow>) {
+    for ((kind, id), (o, n)) in &year.overall {
+        out.push(row(
+            year.year,
+            EntityKind::England,
+            "england",
+            "England",
+            format!("{}.{}.overall", kind.code(), id.measure().key),
+            crate::stats::ratio(*o, *n),
+        ));
+    }
     for ((kind, metric), d) in &year.peers {
         for (stat, value) in d.statistics() {
             out.push(row(

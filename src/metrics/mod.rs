@@ -5,6 +5,7 @@
 
 pub mod breakdown;
 pub mod catalogue;
+pub mod comparison;
 pub mod diversity;
 pub mod export;
 mod fact;
@@ -136,6 +137,24 @@ impl Unit {
             .into_iter()
             .find(|c| c.category == category)?
             .share
+    }
+
+    /// A category's people and the people whose answer is known, where its share is shown
+    /// (not withheld by disclosure control).
+    pub fn known_counts(
+        &self,
+        dimension: crate::domain::Dimension,
+        category: &str,
+    ) -> Option<(f64, f64)> {
+        let cell = diversity::view(&self.diversity, self.totals.headcount)
+            .dimensions
+            .into_iter()
+            .find(|d| d.dimension == dimension)?
+            .cells
+            .into_iter()
+            .find(|c| c.category == category)?;
+        cell.share?;
+        Some((cell.count? as f64, cell.of as f64))
     }
 
     pub fn group_wte(&self, group: RoleGroup) -> f64 {
@@ -342,6 +361,9 @@ pub struct YearMetrics {
     pub peers: BTreeMap<(EntityKind, MeasureId), Distribution>,
     /// Organisations left out because validation found errors: (id, name).
     pub blocked: Vec<(String, String)>,
+    /// Each peer group's people counted and people in the denominator, summed over its
+    /// units, for every measure with intervals: the overall rate its units are compared with.
+    pub overall: BTreeMap<(EntityKind, MeasureId), (f64, f64)>,
     /// Returns (organisations with rows in the census files, blocked ones included) by
     /// region and type: the "data submissions" the reports count.
     pub returns: BTreeMap<(Region, OrgType), usize>,
@@ -377,6 +399,9 @@ pub struct TrendPoint {
     /// The id the figures are recorded under that year (an LA's old code before 2023).
     pub id: String,
     pub values: BTreeMap<MeasureId, f64>,
+    /// The people counted and the people in the denominator of every measure with
+    /// intervals, for judging a change beyond chance.
+    pub counts: BTreeMap<MeasureId, (f64, f64)>,
 }
 
 impl TrendPoint {
@@ -387,6 +412,10 @@ impl TrendPoint {
             values: catalogue::MEASURES
                 .iter()
                 .filter_map(|m| Some((m.id, m.value(unit)?)))
+                .collect(),
+            counts: catalogue::MEASURES
+                .iter()
+                .filter_map(|m| Some((m.id, m.counts(unit)?)))
                 .collect(),
         }
     }
@@ -500,6 +529,7 @@ pub fn compute_year(
         units.insert((unit.kind, unit.id.clone()), unit);
     }
     let peers = peer_distributions(&units);
+    let overall = overall_counts(&units);
     let blocked = census
         .organisations
         .iter()
@@ -515,6 +545,7 @@ pub fn compute_year(
         title: census.meta.title.clone(),
         units,
         peers,
+        overall,
         blocked,
         returns,
     })
@@ -795,17 +826,48 @@ fn area_units(
     region_units
 }
 
+/// Each peer group's people counted and people in the denominator, for every measure with
+/// intervals.
+fn overall_counts(
+    units: &BTreeMap<(EntityKind, String), Unit>,
+) -> BTreeMap<(EntityKind, MeasureId), (f64, f64)> {
+    let mut out = BTreeMap::new();
+    for kind in PEER_GROUPS {
+        for measure in catalogue::MEASURES
+            .iter()
+            .filter(|m| m.interval && m.applies(kind))
+        {
+            let mut sum = (0.0, 0.0);
+            for (o, n) in units
+                .values()
+                .filter(|u| u.kind == kind)
+                .filter_map(|u| measure.counts(u))
+            {
+                sum.0 += o;
+                sum.1 += n;
+            }
+            if sum.1 > 0.0 {
+                out.insert((kind, measure.id), sum);
+            }
+        }
+    }
+    out
+}
+
+/// The units compared with their peers.
+pub const PEER_GROUPS: [EntityKind; 4] = [
+    EntityKind::Provider,
+    EntityKind::Lero,
+    EntityKind::Commissioner,
+    EntityKind::La,
+];
+
 /// Each peer group's distribution of every measure with peers.
 fn peer_distributions(
     units: &BTreeMap<(EntityKind, String), Unit>,
 ) -> BTreeMap<(EntityKind, MeasureId), Distribution> {
     let mut peers = BTreeMap::new();
-    for kind in [
-        EntityKind::Provider,
-        EntityKind::Lero,
-        EntityKind::Commissioner,
-        EntityKind::La,
-    ] {
+    for kind in PEER_GROUPS {
         for measure in catalogue::peer_measures().filter(|m| m.applies(kind)) {
             let values = units
                 .values()

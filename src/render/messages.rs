@@ -68,20 +68,41 @@ mod tests {
         let text = m
             .render(
                 "key_message",
-                context! { subject => "Your", metric => "vacancy rate", value => "9.1%", peers => context! { quartile => 4, n => 360, median => "7.2%" }, peer_group => "providers", previous => context! { year => 2023, display => "8.0%", direction => "up", change => "1.1" }, is_rate => true },
+                context! { subject => "Your", metric => "vacancy rate", value => "9.1%", peers => context! { quartile => 4, n => 360, median => "7.2%" }, peer_group => "providers", previous => context! { year => 2023, display => "8.0%", direction => "up", change => "1.1", chance => false }, comparison => (), is_rate => true },
             )
             .unwrap();
         assert_eq!(text, "Your vacancy rate is 9.1%, in the highest quarter of 360 providers (median 7.2%). In 2023 it was 8.0%, up 1.1 percentage points.");
         let text = m
             .render(
                 "key_message",
-                context! { subject => "Leeds's", metric => "WTE in post", value => "35.1", peers => (), peer_group => "local authorities", previous => context! { year => 2023, display => "35.2", direction => "down", change => "0.1", change_pct => "0%" }, is_rate => false },
+                context! { subject => "Leeds's", metric => "WTE in post", value => "35.1", peers => (), peer_group => "local authorities", previous => context! { year => 2023, display => "35.2", direction => "down", change => "0.1", change_pct => "0%", chance => false }, comparison => (), is_rate => false },
             )
             .unwrap();
         assert_eq!(
             text,
             "Leeds's WTE in post is 35.1. In 2023 it was 35.2, down 0.1 (0%)."
         );
+    }
+
+    #[test]
+    fn a_rate_of_a_few_people_is_similar_and_its_change_could_be_chance() {
+        let m = Messages::new().unwrap();
+        let comparison = context! { standing => "similar", words => "similar to", benchmark => "the overall rate of all providers", benchmark_display => "18.9%", interval => "10.8% to 60.3%", people => "3 of 10 people" };
+        let text = m
+            .render(
+                "key_message",
+                context! { subject => "Your", metric => "leaver rate (12 months)", value => "30.0%", peers => context! { quartile => 4, n => 363, median => "15.2%" }, peer_group => "providers", previous => context! { year => 2023, display => "0.0%", direction => "up", change => "30.0", chance => true }, comparison, is_rate => true },
+            )
+            .unwrap();
+        assert_eq!(text, "Your leaver rate (12 months) is 30.0% (3 of 10 people; 95% interval 10.8% to 60.3%), similar to the overall rate of all providers of 18.9%. In 2023 it was 0.0%; the change of 30.0 percentage points could be chance on these numbers.");
+        let comparison = context! { standing => "higher", words => "higher than", benchmark => "the overall rate of all providers", benchmark_display => "18.9%", interval => "21.9% to 39.6%", people => "30 of 100 people" };
+        let text = m
+            .render(
+                "key_message",
+                context! { subject => "Your", metric => "leaver rate (12 months)", value => "30.0%", peers => context! { quartile => 4, n => 363, median => "15.2%" }, peer_group => "providers", previous => (), comparison, is_rate => true },
+            )
+            .unwrap();
+        assert_eq!(text, "Your leaver rate (12 months) is 30.0% (30 of 100 people; 95% interval 21.9% to 39.6%), higher than the overall rate of all providers of 18.9%, in the highest quarter of 363 providers.");
     }
 
     #[test]
@@ -100,7 +121,7 @@ mod tests {
     fn peer_alt_text_names_the_position() {
         let m = Messages::new().unwrap();
         let text = m
-            .render("peer_alt", context! { metric => "staff per 100,000 adults", n => 153, peers => "local authorities", you => "61.2", rank => 34, rank_ordinal => "34th", median => "48.0", q1 => "40.1", q3 => "55.3" })
+            .render("peer_alt", context! { metric => "staff per 100,000 adults", n => 153, peers => "local authorities", you => "61.2", rank => 34, rank_ordinal => "34th", median => "48.0", q1 => "40.1", q3 => "55.3", comparison => () })
             .unwrap();
         assert!(
             text.contains("153 local authorities")

@@ -19,6 +19,7 @@ use crate::input::census::{CensusMeta, PlanYear};
 use crate::input::finding::{Finding, Severity};
 use crate::input::reference;
 use crate::metrics::catalogue::{MeasureId, Quantity, Scope, MEASURES};
+use crate::metrics::comparison::Change;
 use crate::metrics::diversity::{self, MIN_CELL, MIN_UNIT_HEADCOUNT};
 use crate::metrics::parts::Part;
 use crate::metrics::{EntityKind, Metrics, Unit, YearMetrics};
@@ -139,6 +140,24 @@ pub struct Figure {
     pub display: String,
     pub peers: Option<PeerPosition>,
     pub previous: Option<PreviousYear>,
+    /// A proportion of people against its benchmark, by its 95% interval (SPEC §15).
+    pub comparison: Option<FigureComparison>,
+}
+
+/// A proportion of people against its benchmark, as the sentences print it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FigureComparison {
+    /// `similar`, `higher` or `lower`.
+    pub standing: &'static str,
+    /// "similar to", "higher than", "lower than".
+    pub words: &'static str,
+    /// "the overall rate of all providers", "England's rate".
+    pub benchmark: String,
+    pub benchmark_display: String,
+    /// The 95% interval: "10.8% to 60.3%".
+    pub interval: String,
+    /// "3 of 10 people".
+    pub people: String,
 }
 
 /// Whose returns a report rests on (SPEC §13).
@@ -186,6 +205,10 @@ pub struct PreviousYear {
     pub change: String,
     /// The change as a percentage of last year's value (not for rates).
     pub change_pct: Option<String>,
+    /// A proportion of people whose change could be chance: Newcombe's 95% interval for the
+    /// difference of the two years holds zero (SPEC §15). The sentences then give both
+    /// values and call the change neither up nor down.
+    pub chance: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -217,6 +240,11 @@ pub struct Row {
     /// region's rates).
     #[serde(skip)]
     pub comparator: bool,
+    /// Every figure of the row is one other organisation's value (the lowest or highest of
+    /// a peer group): the least stable figure there is, and not one a reader acts on, so its
+    /// change is recorded as drift and never reissues the report (SPEC §7).
+    #[serde(skip)]
+    pub single_value: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -266,6 +294,7 @@ impl Table {
             group: None,
             total: false,
             comparator: false,
+            single_value: false,
         });
     }
 
@@ -284,6 +313,17 @@ impl Table {
         for r in &mut self.rows {
             if keys.contains(&r.key.as_str()) {
                 r.comparator = true;
+            }
+        }
+    }
+
+    /// Marks the rows with these keys as one other organisation's value each (and so
+    /// comparators).
+    pub fn single_value_rows(&mut self, keys: &[&str]) {
+        self.comparator_rows(keys);
+        for r in &mut self.rows {
+            if keys.contains(&r.key.as_str()) {
+                r.single_value = true;
             }
         }
     }
@@ -388,7 +428,10 @@ impl ReportModel {
         own.key_messages.clear();
         own.changes = None;
         for figure in own.figures.values_mut() {
+            // Its position among peers and its benchmark (the peers' overall rate, or
+            // England's) move with others' figures.
             figure.peers = None;
+            figure.comparison = None;
         }
         fn blank(table: &mut Table) {
             for row in &mut table.rows {
@@ -545,15 +588,7 @@ pub fn build(ctx: &ReportContext, plan: &ReportPlan) -> Result<Rendered, RenderE
 fn common_figures(b: &mut Builder) {
     let unit = b.unit;
     for measure in MEASURES.iter().filter(|m| m.applies(unit.kind)) {
-        match measure.id.with_peers() {
-            Some(metric) => b.metric_figure(metric),
-            None => b.figure(
-                measure.key,
-                measure.label,
-                measure.value(unit),
-                measure.quantity,
-            ),
-        }
+        b.metric_figure(measure.id);
     }
     b.figure(
         "blocked_organisations",

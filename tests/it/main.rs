@@ -7,6 +7,7 @@ mod common;
 mod browser;
 mod build;
 mod cli;
+mod comparisons;
 mod explain;
 mod faults;
 mod hostile;

@@ -524,3 +524,105 @@ fn reports_issued_before_the_policy_get_their_fingerprints_when_next_checked() {
         );
     }
 }
+
+/// Adds `delta` to one column of an organisation's first 2024 workforce row.
+fn add_to_first_row(dir: &Path, org: &str, column: &str, delta: i64) {
+    let path = dir.join("2024/workforce.csv");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let header: Vec<&str> = text.lines().next().unwrap().split(',').collect();
+    let at = header.iter().position(|h| *h == column).unwrap();
+    let mut done = false;
+    let lines: Vec<String> = text
+        .lines()
+        .map(|line| {
+            if done || !line.starts_with(&format!("{org},")) {
+                return line.to_string();
+            }
+            done = true;
+            let mut cells: Vec<String> = line.split(',').map(str::to_string).collect();
+            cells[at] = (cells[at].parse::<i64>().unwrap() + delta).to_string();
+            cells.join(",")
+        })
+        .collect();
+    assert!(done, "no row of {org}");
+    std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+}
+
+/// A small provider's correction that moves the lowest or highest value of a peer group
+/// (one organisation's value, printed in every provider's report) reissues the provider,
+/// its LA, its region and England, and a handful more: not every provider (369 of 554
+/// before the lowest and highest were made immaterial).
+#[test]
+fn a_small_providers_turnover_correction_reissues_a_handful_not_every_provider() {
+    let dir = sample();
+    build(dir.path(), "out", &[]);
+    // P0080 (10 people, 1 leaver; serves E06000062 in the Midlands) to 3 leavers: the
+    // providers' highest leaver rate moves from 25.0% to 30.0%. P0102 (11 people, 3
+    // starters; E06000037, South East) to 5 starters: the highest starter rate moves.
+    for (org, column, la, region) in [
+        ("P0080", "leavers_12m", "E06000062", "midlands"),
+        ("P0102", "starters_12m", "E06000037", "south_east"),
+    ] {
+        add_to_first_row(dir.path(), org, column, 2);
+        let policy = dir.path().join(format!("{org}-policy.csv"));
+        let all = dir.path().join(format!("{org}-all.csv"));
+        let dry = build(
+            dir.path(),
+            "out",
+            &["--dry-run", "--summary", policy.to_str().unwrap()],
+        );
+        build(
+            dir.path(),
+            "out",
+            &[
+                "--dry-run",
+                "--reissue",
+                "all",
+                "--summary",
+                all.to_str().unwrap(),
+            ],
+        );
+        let deciding: BTreeMap<String, String> = csv::Reader::from_path(&policy)
+            .unwrap()
+            .records()
+            .map(|r| {
+                let r = r.unwrap();
+                (r[0].to_string(), r[6].to_string())
+            })
+            .collect();
+        let (policy, all) = (decisions(&policy), decisions(&all));
+        let reissued = with_action(&policy, "reissue");
+        for id in [org, la, region, "england"] {
+            assert!(reissued.contains(id), "{org}: {id} is not reissued\n{dry}");
+        }
+        assert!(
+            reissued.len() <= 20,
+            "{org}: {} reissued: {reissued:?}",
+            reissued.len()
+        );
+        // Every other reissue is for a figure that matters: the report's own, or a
+        // comparator beyond the policy, never the lowest or highest of a peer group.
+        for id in &reissued {
+            let (_, reason, why) = &policy[*id];
+            let figure = &deciding[*id];
+            assert!(
+                !figure.contains("Highest") && !figure.contains("Lowest"),
+                "{id}: {reason}: {figure} ({why})"
+            );
+        }
+        let exact = with_action(&all, "reissue");
+        assert!(
+            exact.len() > reissued.len() + 100,
+            "{org}: --reissue all reissues {}, the policy {}",
+            exact.len(),
+            reissued.len()
+        );
+        eprintln!(
+            "{org} {column} +2: {} reissued under the policy, {} with --reissue all",
+            reissued.len(),
+            exact.len()
+        );
+        // Undo it before the next organisation's correction.
+        add_to_first_row(dir.path(), org, column, -2);
+    }
+}

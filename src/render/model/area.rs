@@ -321,6 +321,7 @@ fn peer_distributions(b: &mut Builder) {
             group: Some(capitalised(kind.peers_label())),
             total: false,
             comparator: false,
+            single_value: false,
         });
     }
     b.table(table);

@@ -107,12 +107,13 @@ impl<'a> Builder<'a> {
                 display: value.map_or_else(|| MISSING.to_string(), |v| quantity.display(v)),
                 peers: None,
                 previous: None,
+                comparison: None,
             },
         );
     }
 
-    /// A peer-compared metric of the unit: value, position among peers, change since the
-    /// previous census.
+    /// A catalogue measure of the unit: value, position among peers where it has them, its
+    /// benchmark where it is a proportion of people, change since the previous census.
     pub(super) fn metric_figure(&mut self, metric: MeasureId) {
         let unit = self.unit;
         let format = format_of(metric);
@@ -134,8 +135,28 @@ impl<'a> Builder<'a> {
         let before = trend.and_then(|t| t.points.iter().rev().nth(1));
         let previous = before.and_then(|p| {
             let old = p.value(metric)?;
-            Some(previous_year(metric, p.year, old, value?))
+            let mut previous = previous_year(metric, p.year, old, value?);
+            if let (Some(now), Some(then)) = (metric.measure().counts(unit), p.counts.get(&metric))
+            {
+                previous.chance = Change::between(now, *then).is_some_and(|c| c.is_chance());
+            }
+            Some(previous)
         });
+        let comparison = self
+            .year()
+            .comparison(unit, metric)
+            .map(|c| FigureComparison {
+                standing: c.standing.code(),
+                words: c.standing.words(),
+                benchmark: c.benchmark.words,
+                benchmark_display: format(c.benchmark.value),
+                interval: format!(
+                    "{} to {}",
+                    format(c.interval.lower),
+                    format(c.interval.upper)
+                ),
+                people: format!("{} of {} people", people(c.observed), people(c.n)),
+            });
         self.model.figures.insert(
             metric.key().to_string(),
             Figure {
@@ -144,6 +165,7 @@ impl<'a> Builder<'a> {
                 display: opt(value, format),
                 peers,
                 previous,
+                comparison,
             },
         );
     }
@@ -171,6 +193,7 @@ impl<'a> Builder<'a> {
                     peers => figure.peers.clone(),
                     peer_group => unit.kind.peers_label(),
                     previous => figure.previous.clone(),
+                    comparison => figure.comparison.clone(),
                     is_rate => (metric.measure().quantity == Quantity::Share),
                 },
             )?;
@@ -204,7 +227,7 @@ impl<'a> Builder<'a> {
         let rank = you.map(|v| d.rank(v));
         let alt = self.message(
             "peer_alt",
-            context! { metric => metric.measure().in_sentence(), n => d.values.len(), peers => unit.kind.peers_label(), you => you.map(format), rank, rank_ordinal => rank.map(ordinal), median => format(d.median), q1 => format(d.q1), q3 => format(d.q3) },
+            context! { metric => metric.measure().in_sentence(), n => d.values.len(), peers => unit.kind.peers_label(), you => you.map(format), rank, rank_ordinal => rank.map(ordinal), median => format(d.median), q1 => format(d.q1), q3 => format(d.q3), comparison => self.model.figures.get(metric.key()).and_then(|f| f.comparison.clone()) },
         )?;
         let mut table = Table::new("", "", &[("figure", "Figure"), ("value", "Value")]);
         table.row("you", vec!["Your value".into(), opt(you, format)]);
@@ -224,8 +247,10 @@ impl<'a> Builder<'a> {
         ] {
             table.row(key, vec![label.into(), format(value)]);
         }
-        // Where the unit stands and the peers' distribution move with every peer.
-        table.comparator_rows(&["rank", "min", "q1", "median", "q3", "max"]);
+        // Where the unit stands and the peers' distribution move with every peer; the lowest
+        // and highest are each one other organisation's value.
+        table.comparator_rows(&["rank", "q1", "median", "q3"]);
+        table.single_value_rows(&["min", "max"]);
         self.chart(id, svg, alt, caption, table);
         Ok(())
     }
@@ -440,33 +465,45 @@ impl<'a> Builder<'a> {
         own: &str,
         metrics: &[MeasureId],
     ) {
-        let mut table = Table::new(
-            id,
-            caption,
-            &[
-                ("measure", "Measure"),
-                ("value", own),
-                ("peer_median", "Peer median"),
-                ("rank", "Rank"),
-            ],
-        )
-        .comparator_columns(&["peer_median", "rank"]);
+        // A proportion of people is also compared with its peers' overall rate by its 95%
+        // interval: similar, higher or lower (a change of word is material under the
+        // revisions policy).
+        let compared = metrics.iter().any(|m| m.measure().interval);
+        let mut columns = vec![
+            ("measure", "Measure"),
+            ("value", own),
+            ("peer_median", "Peer median"),
+            ("rank", "Rank"),
+        ];
+        if compared {
+            columns.push(("compared", "Against all peers' rate"));
+        }
+        let mut table = Table::new(id, caption, &columns).comparator_columns(&[
+            "peer_median",
+            "rank",
+            "compared",
+        ]);
         for metric in metrics {
             let figure = self.model.figures.get(metric.key());
-            let (display, median, rank) = match figure {
-                Some(f) => (
-                    f.display.clone(),
-                    f.peers.as_ref().map_or("–".into(), |p| p.median.clone()),
-                    f.peers.as_ref().map_or("–".into(), |p| {
+            let mut cells = vec![metric.measure().label.to_string()];
+            match figure {
+                Some(f) => {
+                    cells.push(f.display.clone());
+                    cells.push(f.peers.as_ref().map_or("–".into(), |p| p.median.clone()));
+                    cells.push(f.peers.as_ref().map_or("–".into(), |p| {
                         format!("{} of {} (quartile {})", p.rank, p.n, p.quartile)
-                    }),
-                ),
-                None => ("–".into(), "–".into(), "–".into()),
-            };
-            table.row(
-                metric.key(),
-                vec![metric.measure().label.into(), display, median, rank],
-            );
+                    }));
+                    if compared {
+                        cells.push(
+                            f.comparison
+                                .as_ref()
+                                .map_or("–".into(), |c| c.standing.to_string()),
+                        );
+                    }
+                }
+                None => cells.resize(columns.len(), "–".into()),
+            }
+            table.row(metric.key(), cells);
         }
         self.table(table);
     }
@@ -626,6 +663,15 @@ pub(super) fn table_with(columns: &[(String, String)]) -> Table {
 /// read as "unchanged": they vanish when printed to one decimal place.
 pub(super) const UNCHANGED_BELOW: f64 = 0.05;
 
+/// A count of people: whole, or to one decimal place where apportioned (an LA's).
+fn people(n: f64) -> String {
+    if n.fract() == 0.0 {
+        fmt_count(n)
+    } else {
+        fmt_wte(n)
+    }
+}
+
 pub(super) fn previous_year(metric: MeasureId, year: u16, before: f64, now: f64) -> PreviousYear {
     let format = format_of(metric);
     let diff = now - before;
@@ -649,5 +695,6 @@ pub(super) fn previous_year(metric: MeasureId, year: u16, before: f64, now: f64)
         direction,
         change,
         change_pct,
+        chance: false,
     }
 }

@@ -155,6 +155,7 @@ fn grouped(table: &mut Table, key: String, group: &str, cells: Vec<String>) {
         group: Some(group.to_string()),
         total: false,
         comparator: false,
+        single_value: false,
     });
 }
 

@@ -4,7 +4,6 @@ use super::*;
 
 /// Tables, charts and key messages for a provider or LERO.
 pub(super) fn participant(b: &mut Builder) -> Result<(), RenderError> {
-    let unit = b.unit;
     b.key_messages(&[
         MeasureId::Wte,
         MeasureId::VacancyRate,
@@ -16,19 +15,8 @@ pub(super) fn participant(b: &mut Builder) -> Result<(), RenderError> {
         "workforce_size",
         "Workforce size against peers",
         "You",
-        &[MeasureId::Headcount, MeasureId::Wte],
+        &[MeasureId::Headcount, MeasureId::Wte, MeasureId::Volunteers],
     );
-    if let Some(table) = b.model.tables.get_mut("workforce_size") {
-        table.row(
-            "volunteers",
-            vec![
-                "Volunteers".into(),
-                fmt_count(unit.volunteers),
-                "–".into(),
-                "–".into(),
-            ],
-        );
-    }
     b.peer_chart(
         "wte_peers",
         MeasureId::Wte,
