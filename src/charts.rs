@@ -341,6 +341,141 @@ pub fn grouped_bars(c: &GroupedBars) -> Result<String, ChartError> {
     })
 }
 
+/// A funnel plot (Spiegelhalter): every peer's rate against its denominator as an
+/// anonymous point, the overall rate as the centre line and its 95% and 99.8% control
+/// limits, which narrow as the denominator grows; the reader's own point highlighted and
+/// labelled. A point outside the limits differs from the overall rate beyond chance; one
+/// inside does not, however high or low it sits.
+pub struct FunnelChart<'a> {
+    /// (denominator, rate) of each peer drawn.
+    pub points: &'a [(f64, f64)],
+    pub you: Option<(f64, f64)>,
+    pub centre: f64,
+    pub axis_label: &'a str,
+    pub x_label: &'a str,
+    pub format: fn(f64) -> String,
+}
+
+pub fn funnel_chart(c: &FunnelChart) -> Result<String, ChartError> {
+    use crate::stats::{funnel_limits, Level};
+    let svg_text = svg("funnel", 320, |root| {
+        let largest = c
+            .points
+            .iter()
+            .map(|p| p.0)
+            .chain(c.you.map(|y| y.0))
+            .fold(1.0f64, f64::max);
+        let highest = c
+            .points
+            .iter()
+            .map(|p| p.1)
+            .chain(c.you.map(|y| y.1))
+            .fold(c.centre, f64::max);
+        let top = (highest * 1.15).clamp(0.05, 1.0);
+        let right = largest * 1.05;
+        let mut chart = ChartBuilder::on(root)
+            .margin(12)
+            .margin_right(120)
+            .x_label_area_size(34)
+            .y_label_area_size(56)
+            .build_cartesian_2d(0f64..right, 0f64..top)
+            .map_err(e)?;
+        let format = c.format;
+        chart
+            .configure_mesh()
+            .x_labels(6)
+            .x_label_formatter(&|v| crate::format::fmt_count(*v))
+            .x_desc(c.x_label)
+            .y_labels(5)
+            .y_label_formatter(&|v| tick(format, *v))
+            .y_desc(c.axis_label)
+            .axis_desc_style(font(13))
+            .label_style(font(12))
+            .bold_line_style(GRID)
+            .light_line_style(WHITE)
+            .axis_style(MID_GREY)
+            .draw()
+            .map_err(e)?;
+        chart
+            .draw_series(
+                c.points
+                    .iter()
+                    .map(|(n, rate)| Circle::new((*n, *rate), 3, PEER_GREY.filled())),
+            )
+            .map_err(e)?;
+        // Each limit from the smallest denominator at which it fits the plotted range.
+        let steps = 120;
+        let mut label_y = i32::MAX;
+        for (level, style, name) in [
+            (
+                Level::P95,
+                ShapeStyle::from(&QUARTILE_GREY).stroke_width(1),
+                "95% limits",
+            ),
+            (
+                Level::P998,
+                ShapeStyle::from(&INK).stroke_width(1),
+                "99.8% limits",
+            ),
+        ] {
+            for upper in [true, false] {
+                let line: Vec<(f64, f64)> = (1..=steps)
+                    .filter_map(|i| {
+                        let n = right * f64::from(i) / f64::from(steps);
+                        let limits = funnel_limits(c.centre, n.max(1.0), level)?;
+                        let y = if upper { limits.upper } else { limits.lower };
+                        // A lower limit clipped at 0 would draw along the axis.
+                        (y <= top && (upper || y > 0.0)).then_some((n, y))
+                    })
+                    .collect();
+                if line.len() > 1 {
+                    chart.draw_series(LineSeries::new(line, style)).map_err(e)?;
+                }
+            }
+            if let Some(limits) = funnel_limits(c.centre, right, level) {
+                let (x, y) = chart.backend_coord(&(right, limits.upper.min(top)));
+                let y = (y - 6).min(label_y - 14);
+                label_y = y;
+                root.draw(&Text::new(name, (x + 6, y), font(11)))
+                    .map_err(e)?;
+            }
+        }
+        chart
+            .draw_series(LineSeries::new(
+                [(0.0, c.centre), (right, c.centre)],
+                ShapeStyle::from(&INK).stroke_width(2),
+            ))
+            .map_err(e)?;
+        let (x, y) = chart.backend_coord(&(right, c.centre));
+        root.draw(&Text::new(
+            format!("Overall {}", format(c.centre)),
+            (x + 6, y - 6),
+            font(11),
+        ))
+        .map_err(e)?;
+        if let Some((n, rate)) = c.you {
+            let (px, py) = chart.backend_coord(&(n, rate.min(top)));
+            root.draw(&Circle::new((px, py), 7, BLUE.filled()))
+                .map_err(e)?;
+            root.draw(&Circle::new((px, py), 7, INK.stroke_width(2)))
+                .map_err(e)?;
+            let (anchor, dx) = if n > right * 0.7 {
+                (HPos::Right, -10)
+            } else {
+                (HPos::Left, 10)
+            };
+            root.draw(&Text::new(
+                format!("You: {}", format(rate)),
+                (px + dx, py - 14),
+                font(14).pos(Pos::new(anchor, VPos::Center)),
+            ))
+            .map_err(e)?;
+        }
+        Ok(())
+    })?;
+    Ok(dash_quartile_lines(&svg_text))
+}
+
 /// Lines over census years, one per series, with distinct markers and end labels.
 pub struct TrendChart<'a> {
     pub years: &'a [u16],

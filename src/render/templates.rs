@@ -24,6 +24,7 @@ const SHIPPED: &[(&str, &[u8])] = shipped!(
     "/messages/key_message.j2",
     "/messages/strategy_message.j2",
     "/messages/peer_alt.j2",
+    "/messages/funnel_alt.j2",
     "/messages/bars_alt.j2",
     "/messages/trend_alt.j2",
     "/messages/stacked_alt.j2",

@@ -164,3 +164,61 @@ fn the_metrics_export_holds_each_proportions_intervals_and_its_comparison() {
         / providers.iter().map(|u| u.totals.headcount).sum::<f64>();
     assert!((overall - expected).abs() < 1e-9);
 }
+
+#[test]
+fn funnel_plots_say_where_the_reader_lies_and_leave_out_the_smallest_peers() {
+    let data = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("sample-data/2024");
+    let run = pipeline::open(&data).unwrap();
+    let metrics = run.metrics(&Assumptions::default_shipped()).unwrap();
+    let templates = Templates::load(None).unwrap();
+    let ctx = ReportContext {
+        metrics: &metrics,
+        meta: &run.census().meta,
+        findings: &run.validation.findings,
+        messages: &templates.messages,
+        logo: None,
+    };
+    let year = &metrics.current;
+    let small_providers = year
+        .units_of(EntityKind::Provider)
+        .filter(|u| u.totals.headcount < 10.0)
+        .count();
+    for id in ["P0080", "L0001", "E06000062", "england"] {
+        let plan = batch::plan::one(&metrics, run.census(), &run.validation.blocked, id).unwrap();
+        let report = model::build(&ctx, &plan).unwrap().model;
+        for funnel in ["leaver_rate_funnel", "starter_rate_funnel"] {
+            let chart = report
+                .charts
+                .get(funnel)
+                .unwrap_or_else(|| panic!("{id} has no {funnel}"));
+            assert!(
+                chart.alt.starts_with("Funnel plot of"),
+                "{id}: {}",
+                chart.alt
+            );
+            assert!(chart.alt.contains("99.8% limit"), "{id}: {}", chart.alt);
+            let cell = |key: &str| {
+                chart
+                    .table
+                    .rows
+                    .iter()
+                    .find(|r| r.key == key)
+                    .map(|r| r.cells[1].clone())
+            };
+            if id == "england" {
+                // Over all providers; England has no point of its own.
+                assert!(cell("you").is_none());
+                assert_eq!(cell("hidden").unwrap(), small_providers.to_string());
+            } else {
+                assert!(chart.alt.contains("Yours is"), "{id}: {}", chart.alt);
+                assert!(cell("you").is_some() && cell("upper95").is_some());
+            }
+        }
+    }
+    // P0080's 10 people with 1 leaver lie inside the 95% limits around the providers' rate.
+    let plan = batch::plan::one(&metrics, run.census(), &run.validation.blocked, "P0080").unwrap();
+    let report = model::build(&ctx, &plan).unwrap().model;
+    assert!(report.charts["leaver_rate_funnel"]
+        .alt
+        .contains("Yours is 10.0% of 10 people in post, inside the 95% limits"));
+}

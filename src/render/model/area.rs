@@ -29,6 +29,18 @@ pub(super) fn area(b: &mut Builder) -> Result<(), RenderError> {
     strategy_progress(b)?;
     if national {
         peer_distributions(b);
+        b.funnel_chart(
+            "leaver_rate_funnel",
+            EntityKind::Provider,
+            MeasureId::LeaverRate,
+            "Providers' leaver rates against headcount: funnel plot",
+        )?;
+        b.funnel_chart(
+            "starter_rate_funnel",
+            EntityKind::Provider,
+            MeasureId::StarterRate,
+            "Providers' starter rates against headcount: funnel plot",
+        )?;
     }
     Ok(())
 }

@@ -255,6 +255,135 @@ impl<'a> Builder<'a> {
         Ok(())
     }
 
+    /// A funnel plot of a proportion of people across a peer group (SPEC §15): every peer's
+    /// rate against its denominator, the overall rate and its 95% and 99.8% control limits,
+    /// the reader's own point highlighted where it is one of the group. A peer of fewer
+    /// than 10 people is not drawn (its rate and size could identify a leaver); the
+    /// reader's own point always is.
+    pub(super) fn funnel_chart(
+        &mut self,
+        id: &str,
+        group: EntityKind,
+        metric: MeasureId,
+        caption: &str,
+    ) -> Result<(), RenderError> {
+        use crate::stats::{funnel_limits, Level};
+        let unit = self.unit;
+        let year = self.year();
+        let measure = metric.measure();
+        let Some(centre) = year.overall_rate(group, metric) else {
+            return Ok(());
+        };
+        let threshold = MIN_UNIT_HEADCOUNT;
+        let mut points = Vec::new();
+        let mut hidden = 0;
+        let (mut above, mut below) = (0, 0);
+        for peer in year.units_of(group) {
+            let Some((o, n)) = measure.counts(peer) else {
+                continue;
+            };
+            let rate = o / n;
+            if let Some(limits) = funnel_limits(centre, n, Level::P998) {
+                above += usize::from(rate > limits.upper);
+                below += usize::from(rate < limits.lower);
+            }
+            if n < threshold && peer.id != unit.id {
+                hidden += 1;
+            } else if peer.id != unit.id {
+                points.push((n, rate));
+            }
+        }
+        let n_peers = points.len() + hidden + usize::from(unit.kind == group);
+        let you = (unit.kind == group)
+            .then(|| measure.counts(unit))
+            .flatten()
+            .map(|(o, n)| (n, o / n));
+        let denominator = match measure.method {
+            crate::metrics::catalogue::Method::Ratio { denominator, .. } => {
+                crate::metrics::catalogue::words_of(denominator)
+            }
+            _ => "people".into(),
+        };
+        let format = format_of(metric);
+        let svg = charts::funnel_chart(&charts::FunnelChart {
+            points: &points,
+            you,
+            centre,
+            axis_label: measure.label,
+            x_label: &super::area::capitalised(&denominator),
+            format,
+        })?;
+        let limits = |level| you.and_then(|(n, _)| funnel_limits(centre, n, level));
+        let position = you.map(|(_, rate)| {
+            let inside = |level| limits(level).is_some_and(|l| l.contains(rate));
+            if inside(Level::P95) {
+                "inside the 95% limits"
+            } else if inside(Level::P998) {
+                "outside the 95% limits but inside the 99.8% limits"
+            } else {
+                "beyond the 99.8% limits"
+            }
+        });
+        let alt = self.message(
+            "funnel_alt",
+            context! { metric => measure.in_sentence(), denominator => denominator.clone(), n => n_peers, peers => group.peers_label(), centre => format(centre), hidden, threshold => threshold as u64, you => you.map(|y| format(y.1)), you_n => you.map(|y| fmt_count(y.0)), you_position => position, above, below },
+        )?;
+        // Each limit in a cell of its own, as a figure: the revisions policy measures its
+        // drift like any other rate's.
+        let bound = |level, upper: bool| {
+            limits(level).map_or("–".to_string(), |l| {
+                format(if upper { l.upper } else { l.lower })
+            })
+        };
+        let mut table = Table::new("", "", &[("figure", "Figure"), ("value", "Value")]);
+        if let Some((n, rate)) = you {
+            table.row("you", vec!["Your rate".into(), format(rate)]);
+            table.row(
+                "you_n",
+                vec![super::area::capitalised(&denominator), fmt_count(n)],
+            );
+        }
+        table.row(
+            "overall",
+            vec![
+                format!("Overall rate of all {}", group.peers_label()),
+                format(centre),
+            ],
+        );
+        for (key, label, level) in [("95", "95%", Level::P95), ("998", "99.8%", Level::P998)] {
+            for (end, upper) in [("lower", false), ("upper", true)] {
+                table.row(
+                    format!("{end}{key}"),
+                    vec![
+                        format!("{label} limit at your size, {end}"),
+                        bound(level, upper),
+                    ],
+                );
+            }
+        }
+        table.row(
+            "above998",
+            vec!["Above the 99.8% limit".into(), above.to_string()],
+        );
+        table.row(
+            "below998",
+            vec!["Below the 99.8% limit".into(), below.to_string()],
+        );
+        table.row(
+            "hidden",
+            vec![
+                format!("Not drawn: fewer than {threshold} people"),
+                hidden.to_string(),
+            ],
+        );
+        table.comparator_rows(&[
+            "overall", "lower95", "upper95", "lower998", "upper998", "above998", "below998",
+            "hidden",
+        ]);
+        self.chart(id, svg, alt, caption, table);
+        Ok(())
+    }
+
     /// Horizontal bars comparing series by category, with their data table.
     #[allow(clippy::too_many_arguments)]
     pub(super) fn bars_chart(

@@ -24,5 +24,18 @@ pub(super) fn vacancies(b: &mut Builder, own: &str) -> Result<(), RenderError> {
         "leaver_rate_peers",
         MeasureId::LeaverRate,
         "Leaver rate: you and your peers",
+    )?;
+    let group = b.unit.kind;
+    b.funnel_chart(
+        "leaver_rate_funnel",
+        group,
+        MeasureId::LeaverRate,
+        "Leaver rate against headcount: funnel plot",
+    )?;
+    b.funnel_chart(
+        "starter_rate_funnel",
+        group,
+        MeasureId::StarterRate,
+        "Starter rate against headcount: funnel plot",
     )
 }
