@@ -793,7 +793,16 @@ fn previous(metrics: &Metrics, unit: &Unit, measure: &Measure) -> Option<Previou
             (p.year, p.value(measure.id)?)
         }
     };
-    let change = measure.quantity.change_words(year, before, now);
+    // Regions and England as at a glance, the change said to be chance where it may be.
+    let at_a_glance = || {
+        let y = metrics.history.last()?;
+        measure.change_since(y.year, y.unit(unit.kind, &unit.id)?, unit)
+    };
+    let change = match unit.kind {
+        EntityKind::Region | EntityKind::England => at_a_glance(),
+        _ => None,
+    }
+    .unwrap_or_else(|| measure.quantity.change_words(year, before, now));
     let mut chance = None;
     // A proportion of people: up or down only beyond chance (Newcombe's interval).
     let counts_before = metrics

@@ -1082,6 +1082,26 @@ impl Measure {
         wilson(o, n, level)
     }
 
+    /// The change of a unit's figure since an earlier census year, in words ("down 0.8
+    /// percentage points from 7.3% in 2023"); for a proportion of people whose change
+    /// Newcombe's 95% interval does not tell apart from chance, followed by "; this could be
+    /// chance" (SPEC §15).
+    pub fn change_since(&self, year: u16, before: &Unit, now: &Unit) -> Option<String> {
+        let (then, value) = (self.value(before)?, self.value(now)?);
+        let words = self.quantity.change_words(year, then, value);
+        let chance = match (self.counts(now), self.counts(before)) {
+            (Some(a), Some(b)) => {
+                super::comparison::Change::between(a, b).is_some_and(|c| c.is_chance())
+            }
+            _ => false,
+        };
+        Some(if chance && !words.starts_with("unchanged") {
+            format!("{words}; this could be chance")
+        } else {
+            words
+        })
+    }
+
     /// The label inside a sentence: its first letter lower case unless the first word is an
     /// abbreviation ("vacancy rate", "provider and LERO WTE", "WTE in post").
     pub fn in_sentence(&self) -> String {

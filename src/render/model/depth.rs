@@ -97,8 +97,7 @@ fn at_a_glance(b: &mut Builder) {
         let Some(now) = h.value(unit) else {
             continue;
         };
-        let change =
-            before.and_then(|(year, u)| h.value(u).map(|v| h.quantity.change_words(year, v, now)));
+        let change = before.and_then(|(year, u)| h.change_since(year, u, unit));
         let value = h.quantity.display(now);
         b.model.glance.push(Glance {
             key: h.key.into(),
