@@ -145,7 +145,7 @@ fn peer_chart_lines(c: &PeerChart) -> Result<String, ChartError> {
             .axis_desc_style(font(13))
             .label_style(font(12))
             .bold_line_style(GRID)
-            .light_line_style(WHITE)
+            .max_light_lines(0)
             .axis_style(MID_GREY)
             .draw()
             .map_err(e)?;
@@ -312,7 +312,7 @@ pub fn grouped_bars(c: &GroupedBars) -> Result<String, ChartError> {
             .axis_desc_style(font(13))
             .label_style(font(12))
             .bold_line_style(GRID)
-            .light_line_style(WHITE)
+            .max_light_lines(0)
             .axis_style(MID_GREY)
             .draw()
             .map_err(e)?;
@@ -392,7 +392,7 @@ pub fn funnel_chart(c: &FunnelChart) -> Result<String, ChartError> {
             .axis_desc_style(font(13))
             .label_style(font(12))
             .bold_line_style(GRID)
-            .light_line_style(WHITE)
+            .max_light_lines(0)
             .axis_style(MID_GREY)
             .draw()
             .map_err(e)?;
@@ -473,7 +473,46 @@ pub fn funnel_chart(c: &FunnelChart) -> Result<String, ChartError> {
         }
         Ok(())
     })?;
-    Ok(dash_quartile_lines(&svg_text))
+    Ok(merge_peer_points(&dash_quartile_lines(&svg_text)))
+}
+
+/// Draws the peers' points as one SVG path of circles instead of one element each: a
+/// funnel plot has hundreds of points, each of which typst and the PDF writer would handle
+/// on its own; one path is the same picture at a fraction of the cost.
+fn merge_peer_points(svg: &str) -> String {
+    const POINT: &str =
+        "r=\"3\" opacity=\"1\" fill=\"#BEBEBE\" stroke=\"none\" stroke-width=\"1\"/>";
+    let mut path = String::new();
+    let mut out = String::with_capacity(svg.len());
+    let mut at = None;
+    for line in svg.split_inclusive('\n') {
+        let point = line
+            .trim()
+            .strip_prefix("<circle cx=\"")
+            .and_then(|rest| rest.strip_suffix(POINT))
+            .and_then(|rest| {
+                let (cx, rest) = rest.split_once('"')?;
+                let cy = rest.trim().strip_prefix("cy=\"")?.strip_suffix('"')?;
+                Some((
+                    cx.trim().parse::<i64>().ok()?,
+                    cy.trim().parse::<i64>().ok()?,
+                ))
+            });
+        match point {
+            Some((cx, cy)) => {
+                at.get_or_insert(out.len());
+                path.push_str(&format!("M{},{}a3,3 0 1,0 6,0a3,3 0 1,0 -6,0", cx - 3, cy));
+            }
+            None => out.push_str(line),
+        }
+    }
+    if let Some(at) = at {
+        out.insert_str(
+            at,
+            &format!("<path d=\"{path}\" fill=\"#BEBEBE\" stroke=\"none\"/>\n"),
+        );
+    }
+    out
 }
 
 /// Lines over census years, one per series, with distinct markers and end labels.
@@ -523,7 +562,7 @@ pub fn trend_chart(c: &TrendChart) -> Result<String, ChartError> {
             .axis_desc_style(font(13))
             .label_style(font(12))
             .bold_line_style(GRID)
-            .light_line_style(WHITE)
+            .max_light_lines(0)
             .axis_style(MID_GREY)
             .draw()
             .map_err(e)?;
