@@ -40,9 +40,27 @@ pub const HEADER: [&str; 6] = [
 
 /// Every row, earlier years first, then by entity kind, id and metric name as produced.
 pub fn rows(metrics: &Metrics) -> Vec<MetricRow> {
+    rows_of(metrics, |_| true)
+}
+
+/// The rows of the LAs, regions and England only: what the publication workbooks read. An
+/// organisation's rows (three quarters of the export) are not built for them, so a large
+/// census's workbooks cost no more memory than its areas need.
+pub fn area_rows(metrics: &Metrics) -> Vec<MetricRow> {
+    rows_of(metrics, |kind| {
+        matches!(
+            kind,
+            EntityKind::La | EntityKind::Region | EntityKind::England
+        )
+    })
+}
+
+/// The rows of the units whose kind `keep` accepts (the peer distributions, strategy and
+/// participation rows sit on areas).
+fn rows_of(metrics: &Metrics, keep: impl Fn(EntityKind) -> bool) -> Vec<MetricRow> {
     let mut out = Vec::new();
     for year in metrics.history.iter().chain([&metrics.current]) {
-        for unit in year.units.values() {
+        for unit in year.units.values().filter(|u| keep(u.kind)) {
             unit_rows(year, unit, &mut out);
         }
         distribution_rows(year, &mut out);

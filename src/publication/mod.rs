@@ -810,7 +810,7 @@ pub fn write_all(
     census: &Census,
     metrics: &Metrics,
 ) -> Result<Vec<PathBuf>, PublicationError> {
-    let rows = crate::metrics::export::rows(metrics);
+    let rows = crate::metrics::export::area_rows(metrics);
     let dir = out.join(PUBLICATION_DIR);
     let slug = slug(&census.meta.title);
     let mut written = Vec::new();

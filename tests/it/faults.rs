@@ -169,11 +169,12 @@ fn a_fault_at_any_file_operation_of_a_reissue_ends_like_an_uninterrupted_build()
 fn two_builds_into_one_folder_do_not_run_at_once() {
     let dir = tempfile::tempdir().unwrap();
     Fixture::clean().write(&dir.path().join("2024"));
+    let first_log = dir.path().join("first.log");
     let mut first = Command::new(env!("CARGO_BIN_EXE_census-reports"))
         .args(["build", "--data", "2024", "--out", "out", "--jobs", "1"])
         .current_dir(dir.path())
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(std::fs::File::create(&first_log).unwrap())
         .spawn()
         .unwrap();
     let lock = dir.path().join("out/.build.lock");
@@ -201,7 +202,11 @@ fn two_builds_into_one_folder_do_not_run_at_once() {
         ],
         dir.path(),
     );
-    assert!(first.wait().unwrap().success());
+    assert!(
+        first.wait().unwrap().success(),
+        "the first build failed: {}",
+        std::fs::read_to_string(&first_log).unwrap_or_default()
+    );
     assert!(
         waiting.status.success(),
         "{}",
