@@ -8,7 +8,7 @@ use census_reports::input::pipeline;
 use census_reports::metrics::export;
 use census_reports::metrics::mdt::Assumptions;
 use census_reports::metrics::{EntityKind, MeasureId};
-use census_reports::render::model::{self, ReportContext};
+use census_reports::render::model;
 use census_reports::render::Templates;
 use std::path::PathBuf;
 
@@ -37,13 +37,7 @@ fn every_providers_leaver_rate_is_similar_exactly_when_its_interval_holds_the_ov
     let people: f64 = providers.iter().map(|u| u.totals.headcount).sum();
     let overall = leavers / people;
     let templates = Templates::load(None).unwrap();
-    let ctx = ReportContext {
-        metrics: &metrics,
-        meta: &run.census().meta,
-        findings: &run.validation.findings,
-        messages: &templates.messages,
-        logo: None,
-    };
+    let ctx = crate::common::report_context(&run, &metrics, &templates);
     let plans = batch::plan::plan(
         &metrics,
         run.census(),
@@ -171,13 +165,7 @@ fn funnel_plots_say_where_the_reader_lies_and_leave_out_the_smallest_peers() {
     let run = pipeline::open(&data).unwrap();
     let metrics = run.metrics(&Assumptions::default_shipped()).unwrap();
     let templates = Templates::load(None).unwrap();
-    let ctx = ReportContext {
-        metrics: &metrics,
-        meta: &run.census().meta,
-        findings: &run.validation.findings,
-        messages: &templates.messages,
-        logo: None,
-    };
+    let ctx = crate::common::report_context(&run, &metrics, &templates);
     let year = &metrics.current;
     let small_providers = year
         .units_of(EntityKind::Provider)

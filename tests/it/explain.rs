@@ -10,7 +10,7 @@ use census_reports::input::pipeline::{self, CensusRun};
 use census_reports::metrics::catalogue::{self, Method};
 use census_reports::metrics::mdt::Assumptions;
 use census_reports::metrics::parts::Part;
-use census_reports::render::model::{self, ReportContext, ReportModel};
+use census_reports::render::model::{self, ReportModel};
 use census_reports::render::Templates;
 use std::path::PathBuf;
 
@@ -33,13 +33,7 @@ fn report_and_explanations(
         .reports
         .remove(0);
     let templates = Templates::load(None).unwrap();
-    let ctx = ReportContext {
-        metrics: &metrics,
-        meta: &run.census().meta,
-        findings: &run.validation.findings,
-        messages: &templates.messages,
-        logo: None,
-    };
+    let ctx = crate::common::report_context(run, &metrics, &templates);
     let report = model::build(&ctx, &plan).unwrap().model;
     let unit = metrics
         .current

@@ -7,7 +7,7 @@ use crate::common::{census_reports, Fixture};
 use census_reports::batch::{self, Selection};
 use census_reports::input::pipeline;
 use census_reports::metrics::mdt::Assumptions;
-use census_reports::render::model::{self, ReportContext, ReportModel};
+use census_reports::render::model::{self, ReportModel};
 use census_reports::render::Templates;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -27,13 +27,7 @@ fn reports(data: &Path) -> BTreeMap<String, ReportModel> {
         &Selection::default(),
     );
     let templates = Templates::load(None).unwrap();
-    let ctx = ReportContext {
-        metrics: &metrics,
-        meta: &run.census().meta,
-        findings: &run.validation.findings,
-        messages: &templates.messages,
-        logo: None,
-    };
+    let ctx = crate::common::report_context(&run, &metrics, &templates);
     plan.reports
         .iter()
         .map(|p| (p.id.clone(), model::build(&ctx, p).unwrap().model))

@@ -253,3 +253,19 @@ pub fn editions_agree(out: &Path) {
         }
     }
 }
+
+/// The context a report's template data is built in, for a loaded census and its figures,
+/// with the shipped templates' messages and no logo.
+pub fn report_context<'a>(
+    run: &'a census_reports::input::pipeline::CensusRun,
+    metrics: &'a census_reports::metrics::Metrics,
+    templates: &'a census_reports::render::Templates,
+) -> census_reports::render::model::ReportContext<'a> {
+    census_reports::render::model::ReportContext {
+        metrics,
+        meta: &run.census().meta,
+        findings: &run.validation.findings,
+        messages: &templates.messages,
+        logo: None,
+    }
+}
