@@ -389,6 +389,45 @@ struct RawRow {
     cells: Vec<Option<String>>,
 }
 
+/// The physical line a byte of a file is on, whatever its line ends: the csv reader's own
+/// line count runs one behind after a CRLF line end, so a finding would send the reader to
+/// the row above (and re-saving a file with Windows line ends would move every query).
+struct PhysicalLines<'a> {
+    bytes: &'a [u8],
+    /// The offset of every line feed.
+    feeds: Vec<usize>,
+}
+
+impl<'a> PhysicalLines<'a> {
+    fn of(bytes: &'a [u8]) -> PhysicalLines<'a> {
+        PhysicalLines {
+            bytes,
+            feeds: bytes
+                .iter()
+                .enumerate()
+                .filter(|(_, b)| **b == b'\n')
+                .map(|(i, _)| i)
+                .collect(),
+        }
+    }
+
+    /// 1 for the first line. The reader may place a record's start on the line end before
+    /// it (the LF of a CRLF), so its first byte of content is found first; the record is
+    /// on the line after every line feed before that (a quoted field's line breaks count
+    /// as the lines they span).
+    fn at(&self, byte: u64) -> usize {
+        let mut start = usize::try_from(byte).unwrap_or(usize::MAX);
+        while self
+            .bytes
+            .get(start)
+            .is_some_and(|b| *b == b'\r' || *b == b'\n')
+        {
+            start += 1;
+        }
+        self.feeds.partition_point(|feed| *feed < start) + 1
+    }
+}
+
 fn read_table(dir: &Path, spec: &TableSpec, findings: &mut Vec<Finding>) -> Option<Table> {
     let file = spec.file;
     let path = dir.join(file);
@@ -428,6 +467,7 @@ fn read_table(dir: &Path, spec: &TableSpec, findings: &mut Vec<Finding>) -> Opti
         }
     };
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+    let line_of = PhysicalLines::of(bytes);
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -523,12 +563,12 @@ fn read_table(dir: &Path, spec: &TableSpec, findings: &mut Vec<Finding>) -> Opti
         let record = match record {
             Ok(record) => record,
             Err(err) => {
-                let line = err.position().map_or(0, |p| p.line() as usize);
+                let line = err.position().map_or(0, |p| line_of.at(p.byte()));
                 findings.push(Finding::error(Rule::Malformed, file, err.to_string()).at(line));
                 continue;
             }
         };
-        let line = record.position().map_or(0, |p| p.line() as usize);
+        let line = record.position().map_or(0, |p| line_of.at(p.byte()));
         if record
             .iter()
             .all(|cell| cell.iter().all(u8::is_ascii_whitespace))

@@ -626,3 +626,32 @@ fn a_small_providers_turnover_correction_reissues_a_handful_not_every_provider()
         add_to_first_row(dir.path(), org, column, -2);
     }
 }
+
+/// Re-saving every CSV with Windows line ends changes no figure and no query's line, so
+/// it reissues nothing.
+#[test]
+fn re_saving_the_files_with_crlf_line_ends_reissues_nothing() {
+    let dir = sample();
+    build(dir.path(), "out", &[]);
+    for entry in std::fs::read_dir(dir.path().join("2024"))
+        .unwrap()
+        .flatten()
+    {
+        let path = entry.path();
+        if path.extension().is_some_and(|e| e == "csv") {
+            let text = std::fs::read_to_string(&path).unwrap();
+            std::fs::write(&path, text.replace('\n', "\r\n")).unwrap();
+        }
+    }
+    let summary = dir.path().join("crlf.csv");
+    let dry = build(
+        dir.path(),
+        "out",
+        &["--dry-run", "--summary", summary.to_str().unwrap()],
+    );
+    let decided = decisions(&summary);
+    assert!(
+        with_action(&decided, "reissue").is_empty(),
+        "re-saving with CRLF reissued: {dry}"
+    );
+}

@@ -460,3 +460,65 @@ fn a_bad_census_toml_names_the_line() {
     assert_eq!(f.file, "census.toml");
     assert_eq!(f.line, Some(2));
 }
+
+/// The 2024 sample with every CSV re-saved: line ends as `ends` gives for each line number.
+fn resaved(dir: &std::path::Path, ends: impl Fn(usize) -> &'static str) {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data/2024");
+    std::fs::create_dir_all(dir).unwrap();
+    for entry in std::fs::read_dir(&root).unwrap().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        let out = if path.extension().is_some_and(|e| e == "csv") {
+            text.lines()
+                .enumerate()
+                .map(|(i, l)| format!("{l}{}", ends(i)))
+                .collect::<String>()
+        } else {
+            text
+        };
+        std::fs::write(dir.join(entry.file_name()), out).unwrap();
+    }
+    // The planning workbooks are not CSV: the same files.
+    let plans = root.join("expansion_plans");
+    if plans.is_dir() {
+        std::fs::create_dir_all(dir.join("expansion_plans")).unwrap();
+        for entry in std::fs::read_dir(&plans).unwrap().flatten() {
+            std::fs::copy(
+                entry.path(),
+                dir.join("expansion_plans").join(entry.file_name()),
+            )
+            .unwrap();
+        }
+    }
+}
+
+#[test]
+fn findings_name_the_physical_line_whatever_the_line_ends() {
+    let dir = tempfile::tempdir().unwrap();
+    let queries = |name: &str| {
+        let out = dir.path().join(format!("{name}-out"));
+        let run = crate::common::census_reports(
+            &["validate", "--data", name, "--out", out.to_str().unwrap()],
+            dir.path(),
+        );
+        assert!(run.status.code().is_some_and(|c| c <= 1), "{run:?}");
+        std::fs::read_to_string(out.join("queries.csv")).unwrap()
+    };
+    resaved(&dir.path().join("lf"), |_| "\n");
+    resaved(&dir.path().join("crlf"), |_| "\r\n");
+    resaved(&dir.path().join("mixed"), |i| {
+        if i % 3 == 0 {
+            "\r\n"
+        } else {
+            "\n"
+        }
+    });
+    let lf = queries("lf");
+    assert!(lf.lines().count() > 5, "the sample has queries: {lf}");
+    // P0019's caseload query is on line 566 of workforce.csv.
+    assert_eq!(queries("crlf"), lf, "CRLF moves no finding");
+    assert_eq!(queries("mixed"), lf, "a mix of line ends moves no finding");
+}
