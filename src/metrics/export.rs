@@ -306,17 +306,7 @@ fn unit_rows(year: &YearMetrics, unit: &Unit, out: &mut Vec<MetricRow>) {
             let key = format!("share.{}.{}", dimension.dimension.code(), cell.category);
             push(key.clone(), cell.share);
             if cell.share.is_some() {
-                for level in Level::ALL {
-                    let interval = cell.interval(level);
-                    push(
-                        format!("{key}.lower{}", level.code()),
-                        interval.map(|i| i.lower),
-                    );
-                    push(
-                        format!("{key}.upper{}", level.code()),
-                        interval.map(|i| i.upper),
-                    );
-                }
+                interval_rows(&key, |level| cell.interval(level), &mut push);
             }
         }
     }
@@ -344,18 +334,22 @@ fn measures(unit: &Unit, place: ExportPlace, push: &mut impl FnMut(String, Optio
     {
         push(m.key.into(), m.value(unit));
         if m.interval {
-            for level in Level::ALL {
-                let interval = m.interval(unit, level);
-                push(
-                    format!("{}.lower{}", m.key, level.code()),
-                    interval.map(|i| i.lower),
-                );
-                push(
-                    format!("{}.upper{}", m.key, level.code()),
-                    interval.map(|i| i.upper),
-                );
-            }
+            interval_rows(m.key, |level| m.interval(unit, level), push);
         }
+    }
+}
+
+/// A proportion's Wilson intervals as rows `<key>.lower95`, `.upper95`, `.lower998`,
+/// `.upper998`.
+fn interval_rows(
+    key: &str,
+    interval: impl Fn(Level) -> Option<crate::stats::Interval>,
+    push: &mut impl FnMut(String, Option<f64>),
+) {
+    for level in Level::ALL {
+        let i = interval(level);
+        push(format!("{key}.lower{}", level.code()), i.map(|i| i.lower));
+        push(format!("{key}.upper{}", level.code()), i.map(|i| i.upper));
     }
 }
 

@@ -129,14 +129,7 @@ impl Unit {
     /// A category's share of the people whose answer is known, under disclosure control
     /// (None where withheld or where nobody answered).
     pub fn known_share(&self, dimension: crate::domain::Dimension, category: &str) -> Option<f64> {
-        diversity::view(&self.diversity, self.totals.headcount)
-            .dimensions
-            .into_iter()
-            .find(|d| d.dimension == dimension)?
-            .cells
-            .into_iter()
-            .find(|c| c.category == category)?
-            .share
+        self.diversity_cell(dimension, category)?.share
     }
 
     /// A category's people and the people whose answer is known, where its share is shown
@@ -146,15 +139,24 @@ impl Unit {
         dimension: crate::domain::Dimension,
         category: &str,
     ) -> Option<(f64, f64)> {
-        let cell = diversity::view(&self.diversity, self.totals.headcount)
+        let cell = self.diversity_cell(dimension, category)?;
+        cell.share?;
+        Some((cell.count? as f64, cell.of as f64))
+    }
+
+    /// One category's cell of the unit's diversity, after disclosure control.
+    fn diversity_cell(
+        &self,
+        dimension: crate::domain::Dimension,
+        category: &str,
+    ) -> Option<diversity::Cell> {
+        diversity::view(&self.diversity, self.totals.headcount)
             .dimensions
             .into_iter()
             .find(|d| d.dimension == dimension)?
             .cells
             .into_iter()
-            .find(|c| c.category == category)?;
-        cell.share?;
-        Some((cell.count? as f64, cell.of as f64))
+            .find(|c| c.category == category)
     }
 
     pub fn group_wte(&self, group: RoleGroup) -> f64 {
