@@ -700,48 +700,92 @@ pub fn stacked_shares(c: &StackedShares) -> Result<String, ChartError> {
     )
 }
 
-/// A hex map of England's LAs (odd-row offset coordinates), shaded in five classes.
+/// One LA on a hex map: its place (odd-row offset coordinates, higher `r` further north), its
+/// shading class (0–4, or none for no value) and the region it belongs to (an index into
+/// [`HexMap::regions`]).
+pub struct HexCell {
+    pub q: i32,
+    pub r: i32,
+    pub class: Option<usize>,
+    pub region: usize,
+}
+
+/// A hex map of England's LAs shaded in five classes, each region outlined and numbered.
 pub struct HexMap<'a> {
-    /// (q, r, class 0–4 or None for no value).
-    pub cells: &'a [(i32, i32, Option<usize>)],
+    pub cells: &'a [HexCell],
     /// Legend text for each class, lowest first.
     pub legend: &'a [String],
+    /// Region names, numbered from 1 on the map and in the legend.
+    pub regions: &'a [String],
     pub title: &'a str,
 }
 
+/// The six neighbours of a hex in odd-row offset coordinates, in the order of its edges from
+/// the vertex at -30° clockwise (screen coordinates): east, south-east, south-west, west,
+/// north-west, north-east. An odd row is drawn half a hex to the right of an even one.
+fn hex_neighbours(q: i32, r: i32) -> [(i32, i32); 6] {
+    let odd = r.rem_euclid(2) == 1;
+    let (west_of_row, east_of_row) = if odd { (q, q + 1) } else { (q - 1, q) };
+    [
+        (q + 1, r),
+        (east_of_row, r - 1),
+        (west_of_row, r - 1),
+        (q - 1, r),
+        (west_of_row, r + 1),
+        (east_of_row, r + 1),
+    ]
+}
+
 pub fn hex_map(c: &HexMap) -> Result<String, ChartError> {
-    svg("hex map", 620, |root| {
-        let (min_q, max_q) = c
-            .cells
+    const MARGIN: f64 = 16.0;
+    const MAP_WIDTH: f64 = 420.0;
+    let fold = |f: fn(&HexCell) -> i32| {
+        c.cells
             .iter()
-            .fold((i32::MAX, i32::MIN), |(a, b), (q, _, _)| {
-                (a.min(*q), b.max(*q))
-            });
-        let (min_r, max_r) = c
-            .cells
-            .iter()
-            .fold((i32::MAX, i32::MIN), |(a, b), (_, r, _)| {
-                (a.min(*r), b.max(*r))
-            });
-        let cols = (max_q - min_q + 2).max(1) as f64;
-        let rows = (max_r - min_r + 2).max(1) as f64;
-        let size = (400.0 / (cols * 3f64.sqrt())).min(580.0 / (rows * 1.5));
-        let w = 3f64.sqrt() * size;
-        for (q, r, class) in c.cells {
-            // Higher r is further north in this layout, so it is drawn higher up.
+            .map(f)
+            .fold((i32::MAX, i32::MIN), |(a, b), v| (a.min(v), b.max(v)))
+    };
+    let (min_q, max_q) = fold(|h| h.q);
+    let (min_r, max_r) = fold(|h| h.r);
+    let (min_q, max_q, min_r, max_r) = if c.cells.is_empty() {
+        (0, 0, 0, 0)
+    } else {
+        (min_q, max_q, min_r, max_r)
+    };
+    // Half a hex more than the columns, for the odd rows' offset.
+    let cols = f64::from(max_q - min_q + 1) + 0.5;
+    let size = MAP_WIDTH / (cols * 3f64.sqrt());
+    let w = 3f64.sqrt() * size;
+    let map_height = f64::from(max_r - min_r) * size * 1.5 + 2.0 * size;
+    let legend_rows = c.legend.len() + 1 + c.regions.len() + 2;
+    let legend_height = 40.0 + 24.0 * legend_rows as f64;
+    // The canvas is as tall as the map or its legend, whichever is taller: no empty band.
+    let height = (map_height.max(legend_height) + 2.0 * MARGIN).ceil() as u32;
+    svg("hex map", height, |root| {
+        let centre = |q: i32, r: i32| {
             let offset = if r.rem_euclid(2) == 1 { w / 2.0 } else { 0.0 };
-            let cx = 20.0 + (q - min_q) as f64 * w + offset + w / 2.0;
-            let cy = 20.0 + (max_r - r) as f64 * size * 1.5 + size;
-            let points: Vec<(i32, i32)> = (0..6)
+            (
+                MARGIN + f64::from(q - min_q) * w + offset + w / 2.0,
+                MARGIN + f64::from(max_r - r) * size * 1.5 + size,
+            )
+        };
+        let corners = |cx: f64, cy: f64, scale: f64| -> Vec<(i32, i32)> {
+            (0..6)
                 .map(|k| {
-                    let angle = std::f64::consts::PI / 180.0 * (60.0 * k as f64 - 30.0);
+                    let angle = std::f64::consts::PI / 180.0 * (60.0 * f64::from(k) - 30.0);
                     (
-                        (cx + size * 0.95 * angle.cos()).round() as i32,
-                        (cy + size * 0.95 * angle.sin()).round() as i32,
+                        (cx + size * scale * angle.cos()).round() as i32,
+                        (cy + size * scale * angle.sin()).round() as i32,
                     )
                 })
-                .collect();
-            let fill = class.map_or(WHITE, |k| SEQUENTIAL[k.min(4)]);
+                .collect()
+        };
+        let region_at: std::collections::HashMap<(i32, i32), usize> =
+            c.cells.iter().map(|h| ((h.q, h.r), h.region)).collect();
+        for h in c.cells {
+            let (cx, cy) = centre(h.q, h.r);
+            let points = corners(cx, cy, 0.95);
+            let fill = h.class.map_or(WHITE, |k| SEQUENTIAL[k.min(4)]);
             root.draw(&Polygon::new(points.clone(), fill.filled()))
                 .map_err(e)?;
             let mut outline = points.clone();
@@ -749,42 +793,101 @@ pub fn hex_map(c: &HexMap) -> Result<String, ChartError> {
             root.draw(&PathElement::new(outline, MID_GREY.stroke_width(1)))
                 .map_err(e)?;
         }
-        let x = 450;
-        root.draw(&Text::new(c.title.to_string(), (x, 40), font(13)))
-            .map_err(e)?;
-        for (k, label) in c.legend.iter().enumerate() {
-            let y = 66 + 26 * k as i32;
-            root.draw(&Rectangle::new(
-                [(x, y), (x + 20, y + 18)],
-                SEQUENTIAL[k.min(4)].filled(),
-            ))
-            .map_err(e)?;
-            root.draw(&Rectangle::new(
-                [(x, y), (x + 20, y + 18)],
-                MID_GREY.stroke_width(1),
-            ))
-            .map_err(e)?;
+        // Region boundaries: every edge of a hex whose neighbour across it is in another
+        // region or is sea, drawn on the full hexagon so that neighbours' edges meet.
+        for h in c.cells {
+            let (cx, cy) = centre(h.q, h.r);
+            let points = corners(cx, cy, 1.0);
+            for (k, n) in hex_neighbours(h.q, h.r).into_iter().enumerate() {
+                if region_at.get(&n) != Some(&h.region) {
+                    let edge = vec![points[k], points[(k + 1) % 6]];
+                    root.draw(&PathElement::new(edge, INK.stroke_width(3)))
+                        .map_err(e)?;
+                }
+            }
+        }
+        // Each region's number on the hex nearest the middle of its hexes.
+        for (i, _) in c.regions.iter().enumerate() {
+            let own: Vec<(f64, f64)> = c
+                .cells
+                .iter()
+                .filter(|h| h.region == i)
+                .map(|h| centre(h.q, h.r))
+                .collect();
+            if own.is_empty() {
+                continue;
+            }
+            let n = own.len() as f64;
+            let (mx, my) = own
+                .iter()
+                .fold((0.0, 0.0), |(a, b), (x, y)| (a + x / n, b + y / n));
+            let (x, y) = own
+                .iter()
+                .copied()
+                .min_by(|a, b| {
+                    let d = |p: &(f64, f64)| (p.0 - mx).powi(2) + (p.1 - my).powi(2);
+                    d(a).total_cmp(&d(b))
+                })
+                .unwrap_or((mx, my));
+            let at = (x.round() as i32, y.round() as i32);
+            let radius = (size * 0.7).round().max(7.0) as i32;
+            root.draw(&Circle::new(at, radius, WHITE.filled()))
+                .map_err(e)?;
+            root.draw(&Circle::new(at, radius, INK.stroke_width(1)))
+                .map_err(e)?;
             root.draw(&Text::new(
-                label.clone(),
+                (i + 1).to_string(),
+                at,
+                font(11).pos(Pos::new(HPos::Center, VPos::Center)),
+            ))
+            .map_err(e)?;
+        }
+        let x = (MAP_WIDTH + 2.0 * MARGIN + 12.0) as i32;
+        let mut y = MARGIN as i32;
+        root.draw(&Text::new(c.title.to_string(), (x, y), font(13)))
+            .map_err(e)?;
+        y += 24;
+        let swatches = c
+            .legend
+            .iter()
+            .enumerate()
+            .map(|(k, label)| (SEQUENTIAL[k.min(4)], label.as_str()))
+            .chain([(WHITE, "No value")]);
+        for (colour, label) in swatches {
+            for style in [colour.filled(), MID_GREY.stroke_width(1)] {
+                root.draw(&Rectangle::new([(x, y), (x + 20, y + 18)], style))
+                    .map_err(e)?;
+            }
+            root.draw(&Text::new(
+                label.to_string(),
                 (x + 28, y + 9),
                 font(12).pos(Pos::new(HPos::Left, VPos::Center)),
             ))
             .map_err(e)?;
+            y += 24;
         }
-        let y = 66 + 26 * c.legend.len() as i32;
-        root.draw(&Rectangle::new([(x, y), (x + 20, y + 18)], WHITE.filled()))
-            .map_err(e)?;
-        root.draw(&Rectangle::new(
-            [(x, y), (x + 20, y + 18)],
-            MID_GREY.stroke_width(1),
+        y += 12;
+        root.draw(&PathElement::new(
+            vec![(x, y + 9), (x + 20, y + 9)],
+            INK.stroke_width(3),
         ))
         .map_err(e)?;
         root.draw(&Text::new(
-            "No value".to_string(),
+            "Region boundary".to_string(),
             (x + 28, y + 9),
             font(12).pos(Pos::new(HPos::Left, VPos::Center)),
         ))
         .map_err(e)?;
+        y += 24;
+        for (i, name) in c.regions.iter().enumerate() {
+            root.draw(&Text::new(
+                format!("{}  {name}", i + 1),
+                (x, y + 9),
+                font(12).pos(Pos::new(HPos::Left, VPos::Center)),
+            ))
+            .map_err(e)?;
+            y += 24;
+        }
         Ok(())
     })
 }
@@ -808,6 +911,22 @@ mod tests {
 
     fn plain(v: f64) -> String {
         format!("{v:.1}")
+    }
+
+    #[test]
+    fn hex_neighbours_are_mutual_across_opposite_edges() {
+        for (q, r) in [(3, 4), (3, 5), (-2, -1), (0, 0)] {
+            for (k, (nq, nr)) in hex_neighbours(q, r).into_iter().enumerate() {
+                assert_eq!(
+                    hex_neighbours(nq, nr)[(k + 3) % 6],
+                    (q, r),
+                    "{q},{r} edge {k}"
+                );
+            }
+        }
+        // An odd row sits half a hex to the east: its south-east neighbour is one column on.
+        assert_eq!(hex_neighbours(3, 5)[1], (4, 4));
+        assert_eq!(hex_neighbours(3, 4)[1], (3, 3));
     }
 
     #[test]
@@ -891,6 +1010,7 @@ mod tests {
         assert!(hex_map(&HexMap {
             cells: &[],
             legend: &[],
+            regions: &[],
             title: "t"
         })
         .is_ok());

@@ -67,6 +67,42 @@ pub fn ordinal(n: usize) -> String {
     format!("{n}{suffix}")
 }
 
+/// A share in words a reader takes in at once, the way published findings put it: "almost
+/// half", "over three quarters". Within half a point of a simple fraction it is "about" that
+/// fraction; within four points below one, "almost" it; otherwise "over" the largest
+/// fraction below it. The figure itself is always printed beside the words.
+pub fn share_in_words(share: f64) -> String {
+    const FRACTIONS: [(f64, &str); 11] = [
+        (0.1, "a tenth"),
+        (0.2, "a fifth"),
+        (0.25, "a quarter"),
+        (1.0 / 3.0, "a third"),
+        (0.4, "two fifths"),
+        (0.5, "half"),
+        (0.6, "three fifths"),
+        (2.0 / 3.0, "two thirds"),
+        (0.75, "three quarters"),
+        (0.8, "four fifths"),
+        (0.9, "nine tenths"),
+    ];
+    if let Some((_, words)) = FRACTIONS.iter().find(|(f, _)| (share - f).abs() < 0.005) {
+        return format!("about {words}");
+    }
+    if share >= 0.995 {
+        return "all".into();
+    }
+    if let Some((_, words)) = FRACTIONS
+        .iter()
+        .find(|(f, _)| *f > share && f - share <= 0.04)
+    {
+        return format!("almost {words}");
+    }
+    match FRACTIONS.iter().rev().find(|(f, _)| *f < share) {
+        Some((_, words)) => format!("over {words}"),
+        None => "under a tenth".into(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -94,5 +130,23 @@ mod tests {
                 "101st", "111th", "112th", "113th", "153rd"
             ]
         );
+    }
+
+    #[test]
+    fn shares_in_words_never_overstate() {
+        for (share, words) in [
+            (0.46, "almost half"),
+            (0.784, "almost four fifths"),
+            (0.755, "over three quarters"),
+            (0.77, "almost four fifths"),
+            (0.5, "about half"),
+            (0.333, "about a third"),
+            (0.05, "under a tenth"),
+            (0.12, "over a tenth"),
+            (0.93, "over nine tenths"),
+            (0.999, "all"),
+        ] {
+            assert_eq!(super::share_in_words(share), words, "{share}");
+        }
     }
 }

@@ -63,6 +63,29 @@ mod tests {
     use minijinja::context;
 
     #[test]
+    fn regions_against_england_names_only_the_regions_that_differ() {
+        let set = crate::render::templates::TemplateSet::load(None).unwrap();
+        let messages = Messages::from_set(&set).unwrap();
+        let render = |differ: Vec<Value>, similar: usize| {
+            messages
+                .render(
+                    "regions_against_england",
+                    context! { metric => "leaver rate", england => "16.9%", n => 7, similar, differ },
+                )
+                .unwrap()
+        };
+        assert_eq!(
+            render(Vec::new(), 7),
+            "No region's leaver rate differs from England's 16.9% by more than chance on these numbers."
+        );
+        let london = context! { name => "London", words => "higher", value => "21.0%", interval => "19.4% to 22.7%" };
+        assert_eq!(
+            render(vec![london], 6),
+            "1 of 7 regions differs from England's leaver rate of 16.9% by more than chance: London higher (21.0%; 95% interval 19.4% to 22.7%). The other 6 are similar to England on these numbers."
+        );
+    }
+
+    #[test]
     fn key_message_reads_as_a_sentence() {
         let m = Messages::new().unwrap();
         let text = m

@@ -10,7 +10,7 @@
 
 use super::messages::Messages;
 use super::{RenderError, ReportKind, ReportPlan};
-use crate::charts::{self, GroupedBars, HexMap, PeerChart, StackedShares, TrendChart};
+use crate::charts::{self, GroupedBars, HexCell, HexMap, PeerChart, StackedShares, TrendChart};
 use crate::domain::{
     Dimension, DimensionFamily, OrgType, Region, RoleGroup, Sector, StrategyGroup, NOT_KNOWN,
 };
@@ -31,6 +31,7 @@ mod area;
 mod builder;
 mod depth;
 mod expansion;
+mod findings;
 mod la;
 mod participant;
 mod participation;

@@ -210,3 +210,60 @@ fn funnel_plots_say_where_the_reader_lies_and_leave_out_the_smallest_peers() {
         .alt
         .contains("Yours is 10.0% of 10 people in post, inside the 95% limits"));
 }
+
+/// The national report's third rule of key messages names exactly the regions whose 95%
+/// interval leaves out England's rate, and each regional report's own message calls the
+/// region similar to England exactly when its interval holds England's rate.
+#[test]
+fn key_messages_name_a_region_as_different_from_england_only_beyond_chance() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let templates = Templates::load(None).unwrap();
+    let mut compared = 0;
+    for year in ["2022", "2024"] {
+        let run = pipeline::open(&root.join("sample-data").join(year)).unwrap();
+        let metrics = run.metrics(&Assumptions::default_shipped()).unwrap();
+        let ctx = crate::common::report_context(&run, &metrics, &templates);
+        let national = |id: &str| {
+            let plan =
+                batch::plan::one(&metrics, run.census(), &run.validation.blocked, id).unwrap();
+            model::build(&ctx, &plan).unwrap().model
+        };
+        let england_report = national("england");
+        for (measure, phrase) in [
+            (MeasureId::DeliveryLeaverRate, "leaver rate (turnover)"),
+            (MeasureId::DeliveryStarterRate, "starter rate"),
+        ] {
+            let england = measure.value(metrics.current.england()).unwrap();
+            let message = england_report
+                .key_messages
+                .iter()
+                .find(|m| m.contains(phrase) && m.contains("England's"))
+                .unwrap_or_else(|| panic!("{year}: no message on the {phrase}"));
+            for region in metrics.current.units_of(EntityKind::Region) {
+                let (o, n) = measure.measure().counts(region).unwrap();
+                let (lower, upper) = wilson95(o, n);
+                let inside = lower <= england && england <= upper;
+                compared += 1;
+                assert_eq!(
+                    !message.contains(&format!("{} higher", region.name))
+                        && !message.contains(&format!("{} lower", region.name)),
+                    inside,
+                    "{year} {}: {o} of {n}, {lower:.4} to {upper:.4}, England {england:.4}: {message}",
+                    region.name
+                );
+                let own = national(&region.id);
+                let said = own
+                    .key_messages
+                    .iter()
+                    .find(|m| m.contains(phrase))
+                    .unwrap_or_else(|| panic!("{year} {}: no {phrase}", region.id));
+                assert_eq!(
+                    said.contains("similar to England's rate"),
+                    inside,
+                    "{year}: {said}"
+                );
+            }
+        }
+    }
+    assert_eq!(compared, 2 * 2 * 7);
+}

@@ -6,6 +6,7 @@ mod common;
 
 mod browser;
 mod build;
+mod changes;
 mod cli;
 mod comparisons;
 mod explain;

@@ -13,11 +13,7 @@ pub(super) fn area(b: &mut Builder) -> Result<(), RenderError> {
         workbook_plan(b, area)?;
         plan_ambitions(b, area);
     }
-    b.key_messages(&[
-        MeasureId::Wte,
-        MeasureId::VacancyRate,
-        MeasureId::LeaverRate,
-    ])?;
+    findings::area_key_messages(b)?;
     strategy_messages(b)?;
     headlines(b);
     if national {
@@ -360,6 +356,7 @@ pub(super) fn hex_map(b: &mut Builder) -> Result<(), RenderError> {
         name: String,
         q: i32,
         r: i32,
+        region: usize,
         value: Option<f64>,
     }
     let values: Vec<Cell> = layout
@@ -369,6 +366,10 @@ pub(super) fn hex_map(b: &mut Builder) -> Result<(), RenderError> {
             name: la.la_name.clone(),
             q: la.hex_q,
             r: la.hex_r,
+            region: Region::ALL
+                .iter()
+                .position(|r| *r == la.region)
+                .unwrap_or(0),
             value: year
                 .unit(EntityKind::La, &la.la_code)
                 .and_then(|u| MeasureId::WtePer100kAdults.value(u)),
@@ -380,10 +381,16 @@ pub(super) fn hex_map(b: &mut Builder) -> Result<(), RenderError> {
         })
         .collect();
     let band = |v: f64| breaks.iter().filter(|b| v > **b).count();
-    let cells: Vec<(i32, i32, Option<usize>)> = values
+    let cells: Vec<HexCell> = values
         .iter()
-        .map(|c| (c.q, c.r, c.value.map(band)))
+        .map(|c| HexCell {
+            q: c.q,
+            r: c.r,
+            class: c.value.map(band),
+            region: c.region,
+        })
         .collect();
+    let regions: Vec<String> = Region::ALL.iter().map(|r| r.label().to_string()).collect();
     let mut legend = Vec::new();
     let mut lower = d.min;
     for upper in breaks.iter().chain([&d.max]) {
@@ -393,6 +400,7 @@ pub(super) fn hex_map(b: &mut Builder) -> Result<(), RenderError> {
     let svg = charts::hex_map(&HexMap {
         cells: &cells,
         legend: &legend,
+        regions: &regions,
         title: MeasureId::WtePer100kAdults.measure().short,
     })?;
     let mut sorted: Vec<&Cell> = values.iter().filter(|c| c.value.is_some()).collect();
