@@ -211,7 +211,8 @@ impl PlanYear {
         (a.len() == 4 && b.len() == 2 && valid).then_some(PlanYear { start })
     }
 
-    /// The plan year that ends at a census snapshot taken in March of `census_year`.
+    /// The last plan year to end by the census snapshot of `census_year`: plan years run from
+    /// April to March, and the snapshot falls between 31 March and 30 June of its year.
     pub fn for_census(census_year: u16) -> PlanYear {
         PlanYear {
             start: census_year - 1,

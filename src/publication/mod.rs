@@ -362,6 +362,13 @@ pub fn workbook(
         ("Snapshot date".to_string(), meta.snapshot_date.long()),
         ("Release date".to_string(), meta.published.long()),
         ("Publisher".to_string(), meta.publisher.clone()),
+        (
+            "Produced by".to_string(),
+            format!(
+                "census-reports {}; what changed in each release is listed in its changelog.",
+                env!("CARGO_PKG_VERSION")
+            ),
+        ),
     ];
     if !meta.contact.is_empty() {
         cover.push(("Contact".to_string(), meta.contact.clone()));
