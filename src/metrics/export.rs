@@ -73,10 +73,16 @@ fn rows_of(metrics: &Metrics, keep: impl Fn(EntityKind) -> bool) -> Vec<MetricRo
         for line in lines {
             let g = line.group.code();
             for (what, value) in [
-                ("baseline_wte", line.baseline_wte),
-                ("current_wte", line.current_wte),
-                ("growth_wte", line.growth_wte),
-                ("ambition_wte", line.ambition_wte),
+                ("baseline_wte", Some(line.baseline_wte)),
+                ("current_wte", Some(line.current_wte)),
+                ("growth_wte", Some(line.growth_wte)),
+                ("ambition_wte", Some(line.ambition_wte)),
+                ("estimated_growth_wte", line.estimated_growth_wte),
+                ("like_for_like_growth_wte", line.like_for_like_growth_wte),
+                (
+                    "like_for_like_organisations",
+                    line.like_for_like_organisations.map(|n| n as f64),
+                ),
             ] {
                 if what == "ambition_wte" && kind != EntityKind::England {
                     continue;
@@ -87,7 +93,7 @@ fn rows_of(metrics: &Metrics, keep: impl Fn(EntityKind) -> bool) -> Vec<MetricRo
                     id,
                     &name,
                     format!("strategy.{g}.{what}"),
-                    Some(value),
+                    value,
                 ));
             }
         }
@@ -95,7 +101,83 @@ fn rows_of(metrics: &Metrics, keep: impl Fn(EntityKind) -> bool) -> Vec<MetricRo
     if let Some(p) = &metrics.participation {
         participation_rows(metrics, p, &mut out);
     }
+    estimate_rows(metrics, &keep, &mut out);
     out
+}
+
+/// Each year's estimates (reported plus imputed for the organisations that did not return)
+/// and its like-for-like change from the year before, for every LA, region and England.
+fn estimate_rows(metrics: &Metrics, keep: &impl Fn(EntityKind) -> bool, out: &mut Vec<MetricRow>) {
+    let e = &metrics.estimates;
+    let years: Vec<&YearMetrics> = metrics.history.iter().chain([&metrics.current]).collect();
+    for (i, year) in years.iter().enumerate() {
+        let previous = i.checked_sub(1).map(|p| years[p].year);
+        let areas = year.units.values().filter(|u| {
+            matches!(
+                u.kind,
+                EntityKind::La | EntityKind::Region | EntityKind::England
+            ) && keep(u.kind)
+        });
+        for unit in areas {
+            let mut push = |metric: &str, value: Option<f64>| {
+                out.push(row(
+                    year.year,
+                    unit.kind,
+                    &unit.id,
+                    &unit.name,
+                    metric.to_string(),
+                    value,
+                ));
+            };
+            if let Some(estimate) = e.year(year.year) {
+                let imputed = estimate.area(unit.kind, &unit.id);
+                let total = estimate.estimated(unit);
+                push("estimate.wte", Some(total.wte));
+                push("estimate.headcount", Some(total.headcount));
+                push("estimate.imputed_wte", Some(imputed.amount.wte));
+                push("estimate.imputed_headcount", Some(imputed.amount.headcount));
+                push(
+                    "estimate.imputed_share",
+                    crate::stats::ratio(imputed.amount.wte, total.wte),
+                );
+                push(
+                    "estimate.imputed_organisations",
+                    Some(imputed.organisations() as f64),
+                );
+                push(
+                    "estimate.imputed_organisations.carried",
+                    Some(imputed.carried as f64),
+                );
+                push(
+                    "estimate.imputed_organisations.median",
+                    Some(imputed.median as f64),
+                );
+            }
+            if let Some(like) =
+                previous.and_then(|p| e.like_for_like(p, year.year, unit.kind, &unit.id))
+            {
+                push("like_for_like.wte.previous", Some(like.previous.wte));
+                push("like_for_like.wte.current", Some(like.current.wte));
+                push("like_for_like.wte.change", Some(like.wte_change()));
+                push(
+                    "like_for_like.headcount.previous",
+                    Some(like.previous.headcount),
+                );
+                push(
+                    "like_for_like.headcount.current",
+                    Some(like.current.headcount),
+                );
+                push(
+                    "like_for_like.headcount.change",
+                    Some(like.current.headcount - like.previous.headcount),
+                );
+                push(
+                    "like_for_like.organisations",
+                    Some(like.organisations as f64),
+                );
+            }
+        }
+    }
 }
 
 /// Invited, returned and response rate by type for England and each region, and each LA's

@@ -7,6 +7,7 @@ pub mod breakdown;
 pub mod catalogue;
 pub mod comparison;
 pub mod diversity;
+pub mod estimate;
 pub mod export;
 mod fact;
 pub mod mdt;
@@ -448,14 +449,23 @@ pub struct BoundaryChange {
     pub new_name: String,
 }
 
+/// The census year the strategy's growth is measured from.
+pub const STRATEGY_BASELINE: u16 = 2022;
+
 #[derive(Debug, Clone, Serialize)]
 pub struct StrategyProgress {
     pub group: StrategyGroup,
     pub baseline_year: u16,
+    /// As reported: the sums of each year's returns.
     pub baseline_wte: f64,
     pub current_wte: f64,
     pub growth_wte: f64,
     pub ambition_wte: f64,
+    /// Growth over the organisations with a usable return in both years (SPEC §16).
+    pub like_for_like_growth_wte: Option<f64>,
+    pub like_for_like_organisations: Option<usize>,
+    /// Growth of the estimated totals (returns plus imputed non-responders) of both years.
+    pub estimated_growth_wte: Option<f64>,
 }
 
 /// Everything the reports and the export need: this year, earlier years, trends.
@@ -468,6 +478,8 @@ pub struct Metrics {
     pub strategy: BTreeMap<String, Vec<StrategyProgress>>,
     /// Who was invited and who returned; None without `expected_participants.csv`.
     pub participation: Option<participation::Participation>,
+    /// Like-for-like change and the estimates for non-responders, for every year present.
+    pub estimates: estimate::Estimates,
     pub assumptions_label: String,
 }
 
@@ -491,8 +503,20 @@ pub fn compute(
         .map(|h| compute_year(*h, assumptions))
         .collect::<Result<_, _>>()?;
     earlier.sort_by_key(|m| m.year);
+    let years: Vec<(&Census, &YearMetrics, &BTreeSet<String>)> = earlier
+        .iter()
+        .chain([&now])
+        .filter_map(|m| {
+            let y = history
+                .iter()
+                .chain([&current])
+                .find(|y| y.census.meta.year == m.year)?;
+            Some((y.census, m, y.blocked))
+        })
+        .collect();
+    let estimates = estimate::Estimates::of(&years);
     let trends = trends(&now, &earlier);
-    let strategy = strategy(&now, &earlier);
+    let strategy = strategy(&now, &earlier, &estimates);
     let participation = current
         .census
         .expected
@@ -504,6 +528,7 @@ pub fn compute(
         trends,
         strategy,
         participation,
+        estimates,
         assumptions_label: assumptions.label.clone(),
     })
 }
@@ -1176,8 +1201,12 @@ fn trends(now: &YearMetrics, earlier: &[YearMetrics]) -> BTreeMap<(EntityKind, S
 }
 
 /// Growth of the strategy groups since the 2022 baseline, against the national ambitions.
-fn strategy(now: &YearMetrics, earlier: &[YearMetrics]) -> BTreeMap<String, Vec<StrategyProgress>> {
-    let Some(base) = earlier.iter().find(|m| m.year == 2022) else {
+fn strategy(
+    now: &YearMetrics,
+    earlier: &[YearMetrics],
+    estimates: &estimate::Estimates,
+) -> BTreeMap<String, Vec<StrategyProgress>> {
+    let Some(base) = earlier.iter().find(|m| m.year == STRATEGY_BASELINE) else {
         return BTreeMap::new();
     };
     let mut out = BTreeMap::new();
@@ -1195,7 +1224,20 @@ fn strategy(now: &YearMetrics, earlier: &[YearMetrics]) -> BTreeMap<String, Vec<
             .map(|group| {
                 let baseline_wte = then.strategy_wte(*group);
                 let current_wte = current.strategy_wte(*group);
+                let like = estimates.like_for_like(base.year, now.year, kind, &id);
+                let estimated =
+                    estimates
+                        .year(base.year)
+                        .zip(estimates.year(now.year))
+                        .map(|(b, n)| {
+                            n.estimated(current).strategy_wte(*group)
+                                - b.estimated(then).strategy_wte(*group)
+                        });
                 StrategyProgress {
+                    like_for_like_growth_wte: like
+                        .map(|l| l.current.strategy_wte(*group) - l.previous.strategy_wte(*group)),
+                    like_for_like_organisations: like.map(|l| l.organisations),
+                    estimated_growth_wte: estimated,
                     group: *group,
                     baseline_year: base.year,
                     baseline_wte,
