@@ -29,7 +29,7 @@ const QUARTILE_GREY: RGBColor = RGBColor(97, 97, 97);
 const QUARTILE_STROKE: &str = "stroke=\"#616161\"";
 
 /// Series colours in order, chosen so neighbours differ in lightness as well as hue.
-pub const SERIES: [RGBColor; 3] = [BLUE, ORANGE, RGBColor(150, 150, 150)];
+pub const SERIES: [RGBColor; 4] = [BLUE, ORANGE, RGBColor(150, 150, 150), GREEN];
 /// Sequential blues for the hex map, light to dark (five classes).
 pub const SEQUENTIAL: [RGBColor; 5] = [
     RGBColor(222, 235, 247),

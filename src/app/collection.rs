@@ -10,6 +10,7 @@ use crate::export::{csv_bytes, write_atomic};
 use crate::input::pipeline;
 use crate::metrics::export::number_text;
 use crate::metrics::participation::{Participation, Response};
+use crate::metrics::EntityKind;
 use std::path::{Path, PathBuf};
 
 pub const CHASERS_FILE: &str = "chasers.csv";
@@ -31,6 +32,9 @@ pub struct CollectionStatus {
     pub participation: Option<Participation>,
     /// Returns with open validation errors: (org_id, org_name, errors, warnings).
     pub open_queries: Vec<(String, String, usize, usize)>,
+    /// Were collection to close now: each region's and England's WTE returned, WTE imputed
+    /// for the invitees without a usable return, and the share of the estimate imputed.
+    pub imputed: Vec<(String, f64, f64, Option<f64>)>,
     pub files: Vec<PathBuf>,
 }
 
@@ -66,6 +70,24 @@ pub fn status(request: &StatusRequest) -> Result<CollectionStatus, RunError> {
         QUERIES_OPEN_FILE,
         csv_bytes(&["org_id", "org_name", "errors", "warnings"], &queries),
     )?);
+    let imputed = match metrics.estimates.year(metrics.current.year) {
+        Some(estimate) => Region::ALL
+            .iter()
+            .filter_map(|r| metrics.current.unit(EntityKind::Region, r.code()))
+            .chain([metrics.current.england()])
+            .map(|unit| {
+                let imputed = estimate.area(unit.kind, &unit.id).amount.wte;
+                let total = estimate.estimated(unit).wte;
+                (
+                    unit.name.clone(),
+                    unit.totals.wte,
+                    imputed,
+                    crate::stats::ratio(imputed, total),
+                )
+            })
+            .collect(),
+        None => Vec::new(),
+    };
     let participation = metrics.participation.clone();
     if let Some(p) = &participation {
         let chasers: Vec<Vec<String>> = p
@@ -164,6 +186,7 @@ pub fn status(request: &StatusRequest) -> Result<CollectionStatus, RunError> {
         year: census.meta.year,
         participation,
         open_queries,
+        imputed,
         files,
     })
 }
@@ -237,6 +260,22 @@ impl CollectionStatus {
                 "  … and {} more (coverage.csv)",
                 incomplete.len() - 10
             ));
+        }
+        if !self.imputed.is_empty() {
+            line("Were collection to close now, the estimate would impute for every invitee without a usable return:".into());
+            line(format!(
+                "{:<26} {:>14} {:>14} {:>16}",
+                "", "WTE returned", "WTE imputed", "share imputed"
+            ));
+            for (name, returned, imputed, share) in &self.imputed {
+                line(format!(
+                    "{:<26} {:>14} {:>14} {:>16}",
+                    name,
+                    crate::format::fmt_wte(*returned),
+                    crate::format::fmt_wte(*imputed),
+                    share.map_or_else(|| "–".to_string(), crate::format::fmt_pct)
+                ));
+            }
         }
         line(format!(
             "{} invited organisation(s) to chase; {} return(s) with open validation errors.",

@@ -18,6 +18,7 @@ use crate::metrics::mdt::MDT_GROUPS;
 use crate::metrics::parts::Part as WorkforcePart;
 use crate::metrics::{EntityKind, Metrics, Unit, YearMetrics};
 use serde::Serialize;
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 #[derive(Debug, Clone)]
@@ -116,8 +117,34 @@ pub struct Previous {
 
 /// Loads the census, computes its figures and explains one.
 pub fn explain(request: &ExplainRequest) -> Result<Explanation, RunError> {
+    if let Some(figure) = EstimateFigure::find(&request.measure) {
+        let assumptions = super::assumptions(request.assumptions.as_deref())?;
+        let run = pipeline::open(&request.data)?;
+        let metrics = run.metrics(&assumptions)?;
+        let plan = batch::plan::one(&metrics, run.census(), &run.validation.blocked, &request.id)
+            .ok_or_else(|| RunError::NoReport(request.id.clone()))?;
+        let unit = metrics
+            .current
+            .unit(plan.kind.entity(), plan.kind.unit_id(&plan.id))
+            .ok_or_else(|| RunError::NoReport(request.id.clone()))?;
+        if !matches!(
+            unit.kind,
+            EntityKind::La | EntityKind::Region | EntityKind::England
+        ) {
+            return Err(RunError::NotApplicable {
+                measure: figure.key.into(),
+                kind: unit.kind.code().into(),
+                applies: "la, region, england".into(),
+            });
+        }
+        return Ok(explain_estimate(&run, &metrics, unit, &plan.id, figure));
+    }
     let (measure, part) = resolve(&request.measure).ok_or_else(|| {
-        let keys: Vec<&str> = catalogue::MEASURES.iter().map(|m| m.key).collect();
+        let keys: Vec<&str> = catalogue::MEASURES
+            .iter()
+            .map(|m| m.key)
+            .chain(ESTIMATE_FIGURES.iter().map(|f| f.key))
+            .collect();
         RunError::UnknownMeasure(request.measure.clone(), keys.join(", "))
     })?;
     let assumptions = super::assumptions(request.assumptions.as_deref())?;
@@ -919,5 +946,301 @@ impl Explanation {
             }
         }
         out
+    }
+}
+
+/// The figures of estimates and like-for-like change (SPEC §16) `explain` knows, by their
+/// export names. They are not catalogue measures: they are totals of returns and imputations,
+/// for LAs, regions and England only.
+#[derive(Debug, Clone, Copy)]
+pub struct EstimateFigure {
+    pub key: &'static str,
+    pub label: &'static str,
+    pub definition: &'static str,
+    pub quantity: Quantity,
+}
+
+pub const ESTIMATE_FIGURES: [EstimateFigure; 8] = [
+    EstimateFigure {
+        key: "estimate.wte",
+        label: "Estimated WTE",
+        definition: "WTE in post as returned plus the WTE imputed for each invited organisation without a usable return (not returned, or blocked by validation): its return from the nearest other census year scaled by the like-for-like change of its type in its region, else the median of this year's returns of its type and sector.",
+        quantity: Quantity::Wte,
+    },
+    EstimateFigure {
+        key: "estimate.headcount",
+        label: "Estimated headcount",
+        definition: "Headcount as returned plus the headcount imputed for each invited organisation without a usable return, by the same cascade as estimated WTE.",
+        quantity: Quantity::Count,
+    },
+    EstimateFigure {
+        key: "estimate.imputed_wte",
+        label: "Imputed WTE",
+        definition: "The WTE imputed for the invited organisations without a usable return, each apportioned to LAs by its return's shares of service, or equally over its invited LAs.",
+        quantity: Quantity::Wte,
+    },
+    EstimateFigure {
+        key: "estimate.imputed_organisations",
+        label: "Organisations imputed",
+        definition: "Invited organisations without a usable return that count in the area and were imputed.",
+        quantity: Quantity::Count,
+    },
+    EstimateFigure {
+        key: "like_for_like.wte.change",
+        label: "Like-for-like change in WTE",
+        definition: "The change in WTE since the last census over the organisations with a usable return in both years; for an LA, its providers and LEROs apportioned by each year's shares of service.",
+        quantity: Quantity::Wte,
+    },
+    EstimateFigure {
+        key: "like_for_like.wte.previous",
+        label: "Like-for-like WTE at the last census",
+        definition: "WTE at the last census of the organisations with a usable return in both years.",
+        quantity: Quantity::Wte,
+    },
+    EstimateFigure {
+        key: "like_for_like.wte.current",
+        label: "Like-for-like WTE now",
+        definition: "WTE now of the organisations with a usable return in both years.",
+        quantity: Quantity::Wte,
+    },
+    EstimateFigure {
+        key: "like_for_like.organisations",
+        label: "Organisations matched in both years",
+        definition: "Organisations with a usable return in both this census and the last that count in the area.",
+        quantity: Quantity::Count,
+    },
+];
+
+impl EstimateFigure {
+    pub fn find(key: &str) -> Option<EstimateFigure> {
+        ESTIMATE_FIGURES.iter().copied().find(|f| f.key == key)
+    }
+}
+
+/// An estimate's imputed contributions, each with its rule and the year it came from, or a
+/// like-for-like change's matched organisations in both years.
+fn explain_estimate(
+    run: &pipeline::CensusRun,
+    metrics: &Metrics,
+    unit: &Unit,
+    report: &str,
+    figure: EstimateFigure,
+) -> Explanation {
+    use crate::metrics::estimate;
+    let year = metrics.current.year;
+    let e = &metrics.estimates;
+    let weight_in = |org_type: OrgType, region: crate::domain::Region, shares: &[(String, f64)]| {
+        match unit.kind {
+            EntityKind::England => Some(1.0),
+            EntityKind::Region => (region.code() == unit.id).then_some(1.0),
+            _ if org_type == OrgType::Commissioner => None,
+            _ => shares.iter().find(|(la, _)| *la == unit.id).map(|s| s.1),
+        }
+    };
+    let mut parts = Vec::new();
+    let (value, formula) = if figure.key.starts_with("estimate.") {
+        let estimate = e.year(year);
+        let imputed = estimate
+            .map(|y| y.area(unit.kind, &unit.id))
+            .unwrap_or_default();
+        let lines: BTreeMap<&str, usize> = run
+            .census()
+            .expected
+            .iter()
+            .flatten()
+            .map(|x| (x.org_id.as_str(), x.line))
+            .collect();
+        let headcount = figure.key == "estimate.headcount";
+        let contributions: Vec<Contribution> = estimate
+            .map(|y| y.imputed.as_slice())
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|i| {
+                let share = weight_in(i.org_type, i.region, &i.shares)?;
+                let value = if headcount {
+                    i.amount.headcount
+                } else {
+                    i.amount.wte
+                };
+                let partial = unit.kind == EntityKind::La;
+                Some(Contribution {
+                    source: format!(
+                        "{} line {}",
+                        load::EXPECTED_PARTICIPANTS,
+                        lines.get(i.org_id.as_str()).copied().unwrap_or(0)
+                    ),
+                    what: format!("{} {}: {}", i.org_id, i.org_name, i.rule.words()),
+                    value,
+                    share: partial.then_some(share),
+                    share_source: partial.then(|| {
+                        if i.shares_from_return {
+                            match &i.rule {
+                                estimate::Rule::Carried { from, .. } => {
+                                    format!("{}, {from}", load::SERVICE_AREAS)
+                                }
+                                _ => load::SERVICE_AREAS.to_string(),
+                            }
+                        } else {
+                            format!("equal over its {} invited LAs", i.shares.len())
+                        }
+                    }),
+                    amount: value * share,
+                })
+            })
+            .collect();
+        let reported = if headcount {
+            unit.totals.headcount
+        } else {
+            unit.totals.wte
+        };
+        let imputed_amount = if headcount {
+            imputed.amount.headcount
+        } else {
+            imputed.amount.wte
+        };
+        match figure.key {
+            "estimate.imputed_wte" => {
+                parts.push(Part {
+                    role: "sum",
+                    what: "WTE imputed for invited organisations without a usable return".into(),
+                    value: Some(imputed.amount.wte),
+                    contributions,
+                });
+                (
+                    Some(imputed.amount.wte),
+                    "sum of the imputed WTE counting in the area".to_string(),
+                )
+            }
+            "estimate.imputed_organisations" => {
+                let n = imputed.organisations() as f64;
+                parts.push(Part {
+                    role: "count",
+                    what: format!(
+                        "organisations imputed ({} carried forward, {} by the median)",
+                        imputed.carried, imputed.median
+                    ),
+                    value: Some(n),
+                    contributions,
+                });
+                (
+                    Some(n),
+                    "count of the imputed organisations counting in the area".to_string(),
+                )
+            }
+            _ => {
+                let what = if headcount {
+                    "headcount"
+                } else {
+                    "WTE in post"
+                };
+                parts.push(Part {
+                    role: "sum",
+                    what: format!(
+                        "{what} as returned (explain {report} {})",
+                        if headcount { "headcount" } else { "wte" }
+                    ),
+                    value: Some(reported),
+                    contributions: Vec::new(),
+                });
+                parts.push(Part {
+                    role: "sum",
+                    what: format!(
+                        "{what} imputed for invited organisations without a usable return"
+                    ),
+                    value: Some(imputed_amount),
+                    contributions,
+                });
+                (
+                    Some(reported + imputed_amount),
+                    format!("{what} as returned + {what} imputed"),
+                )
+            }
+        }
+    } else {
+        let previous = metrics.history.last().map(|y| y.year);
+        let like = previous.and_then(|p| e.like_for_like(p, year, unit.kind, &unit.id));
+        let matched = previous
+            .map(|p| estimate::matched(&e.panel, p, year))
+            .unwrap_or_default();
+        let side = |y: u16| -> Vec<Contribution> {
+            let Some(returns) = e.panel.years.get(&y) else {
+                return Vec::new();
+            };
+            matched
+                .iter()
+                .filter_map(|id| {
+                    let r = returns.get(*id)?;
+                    let share = weight_in(r.org_type, r.region, &r.shares)?;
+                    let wte: f64 = r.by_role.values().map(|(w, _)| w).sum();
+                    let partial = unit.kind == EntityKind::La;
+                    Some(Contribution {
+                        source: format!("{} ({y})", load::WORKFORCE),
+                        what: id.to_string(),
+                        value: wte,
+                        share: partial.then_some(share),
+                        share_source: partial.then(|| format!("{}, {y}", load::SERVICE_AREAS)),
+                        amount: wte * share,
+                    })
+                })
+                .collect()
+        };
+        let value = like.map(|l| match figure.key {
+            "like_for_like.wte.previous" => l.previous.wte,
+            "like_for_like.wte.current" => l.current.wte,
+            "like_for_like.organisations" => l.organisations as f64,
+            _ => l.wte_change(),
+        });
+        if let (Some(p), Some(l)) = (previous, like) {
+            if figure.key != "like_for_like.wte.current" {
+                parts.push(Part {
+                    role: "previous",
+                    what: format!(
+                        "WTE in {p} of the {} organisations matched in both years",
+                        l.organisations
+                    ),
+                    value: Some(l.previous.wte),
+                    contributions: side(p),
+                });
+            }
+            if figure.key != "like_for_like.wte.previous" {
+                parts.push(Part {
+                    role: "current",
+                    what: format!("WTE in {year} of the same organisations"),
+                    value: Some(l.current.wte),
+                    contributions: side(year),
+                });
+            }
+        }
+        let formula = match figure.key {
+            "like_for_like.organisations" => {
+                "count of the organisations with a usable return in both years"
+            }
+            "like_for_like.wte.previous" | "like_for_like.wte.current" => {
+                "sum of the WTE of the organisations with a usable return in both years"
+            }
+            _ => "WTE now − WTE at the last census, over the organisations with a usable return in both",
+        };
+        (value, formula.to_string())
+    };
+    Explanation {
+        report: report.to_string(),
+        entity_kind: unit.kind.code(),
+        name: unit.name.clone(),
+        year,
+        measure: figure.key,
+        part: None,
+        label: figure.label,
+        definition: figure.definition,
+        quantity: figure.quantity,
+        value,
+        display: value.map_or_else(|| "–".to_string(), |v| figure.quantity.display(v)),
+        unsuppressed_display: None,
+        withheld: None,
+        formula,
+        parts,
+        peers: None,
+        previous: None,
+        intervals: Vec::new(),
+        comparison: None,
     }
 }

@@ -14,7 +14,13 @@ pub fn merge(dir: &Path, wait: bool) -> Result<(usize, usize), RunError> {
     let set = crate::render::templates::TemplateSet::shipped();
     // The invited list is not in the shards' manifests, so the merged index has no
     // not-returned list; a whole-folder build writes it.
-    if let Ok(page) = index::render(&set, &manifest.census_title, &manifest, None, &[]) {
+    if let Ok(page) = index::render(
+        &set,
+        &manifest.census_title,
+        &manifest,
+        None,
+        &index::Coverage::default(),
+    ) {
         crate::export::write_atomic(&dir.join(index::INDEX_FILE), page.as_bytes())
             .map_err(BatchError::from)?;
     }

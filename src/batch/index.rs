@@ -81,6 +81,55 @@ impl NotReturned {
     }
 }
 
+/// A region's (or England's) WTE returned and imputed for the invitees without a usable
+/// return, as the index prints them.
+#[derive(Debug, Clone, Serialize)]
+pub struct ImputedShare {
+    pub area: String,
+    pub returned: String,
+    pub imputed: String,
+    pub share: String,
+}
+
+/// Whose returns the batch rests on: the invitees without a return, and what the estimate
+/// imputes for them by region.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Coverage {
+    pub not_returned: Vec<NotReturned>,
+    pub imputed: Vec<ImputedShare>,
+}
+
+impl Coverage {
+    pub fn of(metrics: &crate::metrics::Metrics) -> Coverage {
+        use crate::format::{fmt_pct, fmt_wte};
+        use crate::metrics::EntityKind;
+        let year = &metrics.current;
+        let imputed = match metrics.estimates.year(year.year) {
+            Some(estimate) => crate::domain::Region::ALL
+                .iter()
+                .filter_map(|r| year.unit(EntityKind::Region, r.code()))
+                .chain([year.england()])
+                .map(|unit| {
+                    let imputed = estimate.area(unit.kind, &unit.id).amount.wte;
+                    let total = estimate.estimated(unit).wte;
+                    ImputedShare {
+                        area: unit.name.clone(),
+                        returned: fmt_wte(unit.totals.wte),
+                        imputed: fmt_wte(imputed),
+                        share: crate::stats::ratio(imputed, total)
+                            .map_or_else(|| "–".into(), fmt_pct),
+                    }
+                })
+                .collect(),
+            None => Vec::new(),
+        };
+        Coverage {
+            not_returned: NotReturned::of(metrics),
+            imputed,
+        }
+    }
+}
+
 #[derive(Serialize)]
 struct Failure<'a> {
     id: &'a str,
@@ -118,7 +167,7 @@ pub fn render(
     census_title: &str,
     manifest: &Manifest,
     run: Option<(&BTreeMap<EntryKey, RunStatus>, &BuildSummary)>,
-    not_returned: &[NotReturned],
+    coverage: &Coverage,
 ) -> Result<String, IndexError> {
     let template = set
         .get(INDEX_TEMPLATE)
@@ -239,7 +288,8 @@ pub fn render(
         kinds,
         regions,
         reports => rows,
-        not_returned,
+        not_returned => coverage.not_returned,
+        imputed => coverage.imputed,
     })?;
     Ok(html)
 }

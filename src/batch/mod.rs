@@ -283,7 +283,7 @@ pub fn build(
             &manifest.census_title,
             &manifest,
             Some((&statuses, &summary)),
-            &index::NotReturned::of(metrics),
+            &index::Coverage::of(metrics),
         )
         .map_err(|err| summary.index_error = Some(err.to_string()))
         .ok()

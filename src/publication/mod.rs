@@ -171,14 +171,15 @@ pub enum PublicationError {
     Io(#[from] std::io::Error),
 }
 
-const NOTES: [&str; 7] = [
+const NOTES: [&str; 8] = [
     "Figures are for the census snapshot date and cover every organisation whose return passed validation; organisations whose returns had errors still to be resolved are left out of every figure.",
     "WTE is whole-time equivalent: 1.0 is one full-time post. Local authority WTE is attributed: each provider's and lived experience recovery organisation's WTE multiplied by the share of its workforce it reports serving the authority. Commissioning teams are counted separately.",
     "Rates are shown as percentages of the stored share: vacancy rate is vacant WTE divided by in-post plus vacant WTE; leaver rate is people who left in the 12 months before the snapshot divided by headcount; agency share is agency WTE divided by in-post WTE.",
     "Diversity shares are of the people whose answer is known; the not-known share is of everyone. Units of fewer than 10 people show no breakdown, and groups of fewer than 5 people are withheld [c], with a second group withheld where the first could be worked out.",
     "The MDT calculator's gap is the attributed WTE minus the WTE its illustrative assumptions require for the numbers in treatment; a negative gap is a shortfall. The assumptions are not a standard.",
-    "Response rate is the organisations that returned divided by those invited (the census's list of invited organisations). An LA's coverage is the share of the providers and LEROs invited to serve it that returned. Every figure is a sum of the returns received: nothing is estimated or added for organisations that did not return.",
+    "Response rate is the organisations that returned divided by those invited (the census's list of invited organisations). An LA's coverage is the share of the providers and LEROs invited to serve it that returned. Every figure is a sum of the returns received, except in the table of estimates (note 8).",
     "Trends join organisations by their identifier across census years, and local authorities through the 2023 boundary changes (Cumberland and Westmorland and Furness from Cumbria; new codes for North Yorkshire and Somerset).",
+    "Estimates add to the WTE and headcount returned a figure imputed for each invited organisation without a usable return (not returned, or blocked by validation): its return from the nearest other census year, scaled by the like-for-like change of organisations of its type in its region; otherwise the median return of its type and sector in its region (at least five returns) or England. A carried organisation is apportioned to LAs by its earlier shares of service, others equally over their invited LAs. Rates, shares and diversity are never imputed. Like-for-like change is over the organisations with a usable return in both years; the difference from the change in all returns is the effect of who returned.",
 ];
 
 /// Looks figures up in the metrics export, noting any name the export does not have.

@@ -240,6 +240,7 @@ pub(super) fn declare(w: &Scope) -> Vec<TableSpec> {
     ]);
     tables.extend(profile(w));
     tables.push(trends(w));
+    tables.extend(estimates(w));
     tables.extend(strategy(w));
     tables.push(peer_spread(w));
     tables
@@ -333,7 +334,7 @@ fn participation(w: &Scope) -> Option<TableSpec> {
     Some(
         TableSpec::new(
             format!("Participation: organisations invited, returns and response rate, {where_} [note 6]"),
-            "One row per area and type of organisation. Every other table is a sum of the returns received; nothing is estimated for organisations that did not return.",
+            "One row per area and type of organisation. Every other table but the estimates is a sum of the returns received.",
             &["Area", "Type of organisation"],
         )
         .rows(areas.iter().flat_map(|a| {
@@ -701,13 +702,89 @@ fn strategy(w: &Scope) -> Option<TableSpec> {
         .columns([
             col("2022 WTE", "strategy.{group}.baseline_wte", NumberFormat::OneDecimal),
             col("WTE now", "strategy.{group}.current_wte", NumberFormat::OneDecimal),
-            col("Growth (WTE)", "strategy.{group}.growth_wte", NumberFormat::OneDecimal),
+            col("Growth as returned (WTE)", "strategy.{group}.growth_wte", NumberFormat::OneDecimal),
+            col(
+                "Growth like for like (WTE) [note 8]",
+                "strategy.{group}.like_for_like_growth_wte",
+                NumberFormat::OneDecimal,
+            ),
+            col(
+                "Growth estimated (WTE) [note 8]",
+                "strategy.{group}.estimated_growth_wte",
+                NumberFormat::OneDecimal,
+            ),
             col(
                 "National ambition (WTE)",
                 "strategy.{group}.ambition_wte",
                 NumberFormat::Count,
             ),
         ]),
+    )
+}
+
+/// The workforce as returned and as estimated, and the change since the last census like for
+/// like, one row per area (and per LA of a region's workbook).
+fn estimates(w: &Scope) -> Option<TableSpec> {
+    let metrics = w.metrics;
+    let year = metrics.current.year;
+    metrics.estimates.year(year)?;
+    let where_ = w.where_();
+    let region = Region::ALL.iter().copied().find(|r| r.code() == w.area.id);
+    let las = metrics
+        .current
+        .units_of(EntityKind::La)
+        .filter(|u| region.is_some_and(|r| u.region == Some(r)))
+        .map(|u| Area {
+            kind: EntityKind::La,
+            id: u.id.clone(),
+            name: u.name.clone(),
+        })
+        .collect::<Vec<_>>();
+    let like = !metrics.history.is_empty();
+    Some(
+        TableSpec::new(
+            format!("Workforce as returned and as estimated, and like-for-like change, {where_} [note 8]"),
+            "One row per area. An LA's figures are its attributed provider and LERO workforce; a region's and England's also count commissioning teams. Like-for-like change is since the last census, over the organisations with a usable return in both years.",
+            &["Area"],
+        )
+        .rows(by_area(&w.areas))
+        .rows(by_area(&las))
+        .columns([
+            col("WTE returned", "wte", NumberFormat::OneDecimal),
+            col("WTE imputed", "estimate.imputed_wte", NumberFormat::OneDecimal),
+            col("WTE estimated", "estimate.wte", NumberFormat::OneDecimal),
+            col("Share of the estimate imputed", "estimate.imputed_share", NumberFormat::Percent),
+            col(
+                "Organisations imputed",
+                "estimate.imputed_organisations",
+                NumberFormat::Count,
+            ),
+            col("Headcount estimated", "estimate.headcount", NumberFormat::Count),
+        ])
+        .columns(like.then(|| {
+            [
+                col(
+                    "Like-for-like WTE, last census",
+                    "like_for_like.wte.previous",
+                    NumberFormat::OneDecimal,
+                ),
+                col(
+                    "Like-for-like WTE, this census",
+                    "like_for_like.wte.current",
+                    NumberFormat::OneDecimal,
+                ),
+                col(
+                    "Like-for-like change (WTE)",
+                    "like_for_like.wte.change",
+                    NumberFormat::OneDecimal,
+                ),
+                col(
+                    "Organisations matched in both years",
+                    "like_for_like.organisations",
+                    NumberFormat::Count,
+                ),
+            ]
+        }).into_iter().flatten()),
     )
 }
 

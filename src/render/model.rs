@@ -30,6 +30,7 @@ use std::collections::BTreeMap;
 mod area;
 mod builder;
 mod depth;
+mod estimates;
 mod expansion;
 mod findings;
 mod la;
@@ -130,6 +131,8 @@ pub struct Thresholds {
     pub hex_bands: usize,
     /// The national strategy's growth ambition (WTE by 2024-25) by strategy group code.
     pub ambitions: BTreeMap<&'static str, u32>,
+    /// Usable returns of a type and sector a region needs to be its own median's pool.
+    pub estimate_min_pool: usize,
 }
 
 /// One headline figure: its value, how it prints, where it stands among peers and how it
@@ -540,6 +543,7 @@ pub fn build(ctx: &ReportContext, plan: &ReportPlan) -> Result<Rendered, RenderE
                     .iter()
                     .map(|g| (g.code(), g.ambition_wte().round() as u32))
                     .collect(),
+                estimate_min_pool: crate::metrics::estimate::MIN_REGIONAL_POOL,
             },
             figures: BTreeMap::new(),
             key_messages: Vec::new(),

@@ -27,6 +27,7 @@ const SHIPPED: &[(&str, &[u8])] = shipped!(
     "/messages/sector_message.j2",
     "/messages/regions_against_england.j2",
     "/messages/largest_change.j2",
+    "/messages/la_workforce_message.j2",
     "/messages/peer_alt.j2",
     "/messages/funnel_alt.j2",
     "/messages/bars_alt.j2",

@@ -88,7 +88,7 @@ fn every_headline_figure_with_a_value_last_census_states_its_change() {
         }
         if plan.kind != ReportKind::La {
             assert!(
-                report.key_messages[0].contains("In 2023 it was"),
+                report.key_messages[0].contains("In 2023 "),
                 "{}: {}",
                 plan.id,
                 report.key_messages[0]

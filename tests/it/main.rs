@@ -9,6 +9,7 @@ mod build;
 mod changes;
 mod cli;
 mod comparisons;
+mod estimates;
 mod explain;
 mod faults;
 mod hostile;

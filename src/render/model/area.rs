@@ -23,6 +23,7 @@ pub(super) fn area(b: &mut Builder) -> Result<(), RenderError> {
     }
     sectors_and_role_groups(b)?;
     strategy_progress(b)?;
+    estimates(b);
     if national {
         peer_distributions(b);
         b.funnel_chart(
@@ -55,11 +56,42 @@ fn strategy_messages(b: &mut Builder) -> Result<(), RenderError> {
                 baseline => fmt_wte(l.baseline_wte),
                 current => fmt_wte(l.current_wte),
                 ambition => (l.ambition_wte > 0.0).then(|| fmt_count(l.ambition_wte)),
+                estimated => l.estimated_growth_wte.map(fmt_wte),
+                like => l.like_for_like_growth_wte.map(fmt_wte),
+                organisations => l.like_for_like_organisations,
+                from_response => l.like_for_like_growth_wte.map(|like| fmt_wte((l.growth_wte - like).abs())),
+                response_added => l.like_for_like_growth_wte.map(|like| l.growth_wte >= like),
             },
         )?;
         b.model.key_messages.push(text);
     }
     Ok(())
+}
+
+/// The workforce as returned and as estimated for each part of the area, and the area's
+/// change since the last census like for like and in all returns.
+fn estimates(b: &mut Builder) {
+    let year = b.year();
+    let unit = b.unit;
+    let mut parts: Vec<&Unit> = if unit.kind == EntityKind::England {
+        Region::ALL
+            .iter()
+            .filter_map(|r| year.unit(EntityKind::Region, r.code()))
+            .collect()
+    } else {
+        let members = unit
+            .area
+            .as_ref()
+            .map(|a| a.members.clone())
+            .unwrap_or_default();
+        members
+            .iter()
+            .filter_map(|code| year.unit(EntityKind::La, code))
+            .collect()
+    };
+    parts.push(unit);
+    estimates::estimate_table(b, &parts);
+    estimates::change_table(b);
 }
 
 /// The headline figures against England (the national report gives them at a glance).
@@ -246,7 +278,9 @@ fn strategy_progress(b: &mut Builder) -> Result<(), RenderError> {
                 ("group", "Group"),
                 ("baseline_wte", "2022 WTE"),
                 ("current_wte", "Now WTE"),
-                ("growth_wte", "Growth"),
+                ("growth_wte", "Growth as returned"),
+                ("like_for_like_growth_wte", "Growth like for like"),
+                ("estimated_growth_wte", "Growth estimated"),
                 ("ambition_wte", "National ambition"),
             ],
         );
@@ -263,6 +297,8 @@ fn strategy_progress(b: &mut Builder) -> Result<(), RenderError> {
                     fmt_wte(l.baseline_wte),
                     fmt_wte(l.current_wte),
                     fmt_wte(l.growth_wte),
+                    opt(l.like_for_like_growth_wte, fmt_wte),
+                    opt(l.estimated_growth_wte, fmt_wte),
                     ambition,
                 ],
             );
@@ -275,13 +311,29 @@ fn strategy_progress(b: &mut Builder) -> Result<(), RenderError> {
                 label: l.group.label().into(),
             })
             .collect();
-        let mut series = vec![Series::new(
-            "Growth since 2022",
-            lines.iter().map(|l| Some(l.growth_wte.max(0.0))).collect(),
-        )];
+        let mut series = vec![
+            Series::new(
+                "As returned",
+                lines.iter().map(|l| Some(l.growth_wte.max(0.0))).collect(),
+            ),
+            Series::new(
+                "Like for like",
+                lines
+                    .iter()
+                    .map(|l| l.like_for_like_growth_wte.map(|v| v.max(0.0)))
+                    .collect(),
+            ),
+            Series::new(
+                "Estimated",
+                lines
+                    .iter()
+                    .map(|l| l.estimated_growth_wte.map(|v| v.max(0.0)))
+                    .collect(),
+            ),
+        ];
         if national {
             series.push(Series::new(
-                "National ambition",
+                "Ambition",
                 lines.iter().map(|l| Some(l.ambition_wte)).collect(),
             ));
         }

@@ -2,7 +2,9 @@
 //! (docs/reports.md, "Key messages of the regional and national reports"), each phrased by a
 //! message template, never written by hand for a year. In order:
 //!
-//! 1. the workforce's size, its change, and its largest role group's share of delivery WTE;
+//! 1. the workforce's size as returned and as estimated with the organisations that did not
+//!    return, its change in all returns and like for like, and its largest role group's share
+//!    of delivery WTE;
 //! 2. the largest sector's share of provider and LERO WTE;
 //! 3. the proportions of people compared with England by their 95% intervals: in the national
 //!    report the regions that differ beyond chance, in a regional report the region itself;
@@ -107,6 +109,8 @@ fn size_message(b: &mut Builder) -> Result<(), RenderError> {
             previous,
             group,
             previous_year => before.map(|(y, _)| y),
+            estimate => super::estimates::estimate_context(b),
+            like => super::estimates::like_for_like_context(b),
         },
     )?;
     b.model.key_messages.push(text);

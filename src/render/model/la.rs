@@ -7,6 +7,18 @@ pub(super) fn local_authority(b: &mut Builder) -> Result<(), RenderError> {
         .area
         .as_ref()
         .ok_or_else(|| RenderError::NoFigures(unit.id.clone()))?;
+    let text = b.message(
+        "la_workforce_message",
+        context! {
+            subject => format!("{}'s", unit.name),
+            wte => opt(MeasureId::Wte.value(unit), fmt_wte),
+            year => b.year().year,
+            estimate => super::estimates::estimate_context(b),
+            like => super::estimates::like_for_like_context(b),
+        },
+    )?;
+    b.model.key_messages.push(text);
+    super::estimates::change_table(b);
     b.key_messages(&[
         MeasureId::WtePer100kAdults,
         MeasureId::InTreatmentPerDawWte,
