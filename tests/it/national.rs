@@ -281,6 +281,54 @@ fn national_and_regional_tables_print_the_exports_figures() {
         "{}",
         String::from_utf8_lossy(&built.stderr)
     );
+    // No caption is parted from its figure by a page break: a chart's caption (below it) never
+    // opens a page, and a table's caption (above it) never ends one.
+    let mut pdfs = vec![out.path().join("national.pdf")];
+    pdfs.extend(crate::common::walk(&out.path().join("region")));
+    for pdf in &pdfs {
+        let text = std::process::Command::new("pdftotext")
+            .args(["-layout"])
+            .arg(pdf)
+            .arg("-")
+            .output()
+            .expect("pdftotext (poppler-utils) is installed; .ci/run installs it");
+        let text = String::from_utf8_lossy(&text.stdout);
+        for (page, body) in text.split('\u{c}').enumerate().skip(1) {
+            let lines: Vec<&str> = body
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .collect();
+            // The running header first and the footer last.
+            let Some(inner) = lines.get(1..lines.len().saturating_sub(1)) else {
+                continue;
+            };
+            let (Some(first), Some(last)) = (inner.first(), inner.last()) else {
+                continue;
+            };
+            let caption = |l: &str, what: &str| {
+                l.strip_prefix(what).is_some_and(|rest| {
+                    let n: String = rest
+                        .chars()
+                        .take_while(|c| c.is_ascii_alphanumeric())
+                        .collect();
+                    !n.is_empty() && rest[n.len()..].starts_with(':')
+                })
+            };
+            assert!(
+                !caption(first, "Figure "),
+                "{} page {}: opens with a figure's caption: {first}",
+                pdf.display(),
+                page + 1
+            );
+            assert!(
+                !caption(last, "Table "),
+                "{} page {}: ends with a table's caption: {last}",
+                pdf.display(),
+                page + 1
+            );
+        }
+    }
     for (id, unit) in [("england", "england"), ("london", "london")] {
         let rows = companion(out.path(), id);
         let f = figures(2024, unit);
