@@ -150,17 +150,25 @@ pub fn explain(request: &ExplainRequest) -> Result<Explanation, RunError> {
     let assumptions = super::assumptions(request.assumptions.as_deref())?;
     let run = pipeline::open(&request.data)?;
     let metrics = run.metrics(&assumptions)?;
-    let plan = batch::plan::one(&metrics, run.census(), &run.validation.blocked, &request.id)
-        .ok_or_else(|| RunError::NoReport(request.id.clone()))?;
-    let unit = metrics
-        .current
-        .unit(plan.kind.entity(), plan.kind.unit_id(&plan.id))
-        .ok_or_else(|| RunError::NoReport(request.id.clone()))?;
+    // An ICB footprint (SPEC §17) by its code; every other unit by its report's id.
+    let (unit, report) = match metrics.current.unit(EntityKind::Icb, &request.id) {
+        Some(icb) => (icb, request.id.clone()),
+        None => {
+            let plan =
+                batch::plan::one(&metrics, run.census(), &run.validation.blocked, &request.id)
+                    .ok_or_else(|| RunError::NoReport(request.id.clone()))?;
+            let unit = metrics
+                .current
+                .unit(plan.kind.entity(), plan.kind.unit_id(&plan.id))
+                .ok_or_else(|| RunError::NoReport(request.id.clone()))?;
+            (unit, plan.id)
+        }
+    };
     explain_part(
         run.census(),
         &metrics,
         unit,
-        &plan.id,
+        &report,
         measure,
         part,
         request.unsuppressed,
@@ -576,6 +584,31 @@ impl Sources<'_> {
             unit.kind,
             EntityKind::Provider | EntityKind::Lero | EntityKind::Commissioner
         );
+        if unit.kind == EntityKind::Icb {
+            // Each LA of the footprint, weighted by its share of adults in the ICB.
+            return self
+                .census
+                .icb_lookup
+                .iter()
+                .flatten()
+                .filter(|row| row.icb_code == unit.id)
+                .filter_map(|row| {
+                    let la = self.year.unit(EntityKind::La, &row.la_code)?;
+                    let value = match term {
+                        Term::Less(..) => return None,
+                        _ => term.value(la).unwrap_or(0.0),
+                    };
+                    Some(Contribution {
+                        source: self.la_line(&la.id),
+                        what: format!("{} {}", la.id, la.name),
+                        value,
+                        share: Some(row.share),
+                        share_source: Some(format!("{} line {}", load::ICB_LOOKUP, row.line)),
+                        amount: value * row.share,
+                    })
+                })
+                .collect();
+        }
         match term {
             Term::Sum(field, scope) if is_org => self
                 .census

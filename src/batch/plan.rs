@@ -93,6 +93,7 @@ pub fn plan(
         ReportKind::Provider,
         ReportKind::Lero,
         ReportKind::La,
+        ReportKind::Icb,
         ReportKind::Region,
     ] {
         for unit in year.units_of(kind.entity()) {

@@ -115,6 +115,9 @@ pub struct CensusMeta {
     pub publisher: String,
     /// How to reach the publisher: an email address or web page (may be empty).
     pub contact: String,
+    /// Where the ICB lookup comes from (`icb_lookup_source`), printed in the ICB reports'
+    /// About section; empty when census.toml does not say.
+    pub icb_source: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -245,6 +248,20 @@ pub struct Census {
     /// Who was invited (`expected_participants.csv`); None when the folder has no list, so
     /// that participation is not known.
     pub expected: Option<Vec<ExpectedParticipant>>,
+    /// The integrated care board footprints (SPEC §17): each LA's share of adults in each
+    /// ICB, from `icb_lookup.csv`; None without the file.
+    pub icb_lookup: Option<Vec<IcbShare>>,
+}
+
+/// One row of `icb_lookup.csv`: the share of an LA's adult population living in one ICB.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct IcbShare {
+    pub la_code: String,
+    /// GSS code, E54…
+    pub icb_code: String,
+    pub icb_name: String,
+    pub share: f64,
+    pub line: usize,
 }
 
 /// Planned FTE (from an LA's planning workbook) for one category and year, with the cell it came from.

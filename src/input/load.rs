@@ -12,7 +12,8 @@
 use crate::domain::{Dimension, OrgType, Region, Role, RoleGroup, Sector, Service};
 use crate::input::census::{
     Census, CensusMeta, ContinuityActual, Date, DemographicRow, ExpansionPlanRow,
-    ExpectedParticipant, LocalAuthority, Organisation, PlanYear, ServiceArea, WorkforceRow,
+    ExpectedParticipant, IcbShare, LocalAuthority, Organisation, PlanYear, ServiceArea,
+    WorkforceRow,
 };
 use crate::input::finding::{Finding, Rule, Severity};
 use std::collections::BTreeSet;
@@ -27,6 +28,7 @@ pub const DEMOGRAPHICS: &str = "demographics.csv";
 pub const EXPANSION_PLANS: &str = "expansion_plans.csv";
 pub const CONTINUITY_OF_CARE: &str = "continuity_of_care.csv";
 pub const EXPECTED_PARTICIPANTS: &str = "expected_participants.csv";
+pub const ICB_LOOKUP: &str = "icb_lookup.csv";
 
 /// The publisher named on the publication tables when `census.toml` names none.
 pub const DEFAULT_PUBLISHER: &str = "Drug and alcohol treatment and recovery workforce census team";
@@ -71,12 +73,17 @@ pub fn load(dir: &Path) -> Result<Loaded, LoadFailure> {
         &PLANS_TABLE,
         &CONTINUITY_TABLE,
         &EXPECTED_TABLE,
+        &ICB_TABLE,
     ]
     .map(|spec| read_table(dir, spec, &mut findings));
+    // The ICB lookup is the census team's own geography: nothing in it stops a census.
+    for f in findings.iter_mut().filter(|f| f.file == ICB_LOOKUP) {
+        f.severity = Severity::Warning;
+    }
     let fatal = meta.is_none()
         || tables
             .iter()
-            .zip([false, false, false, false, false, true, true, true])
+            .zip([false, false, false, false, false, true, true, true, true])
             .any(|(t, optional)| t.is_none() && !optional)
         || findings.iter().any(|f| {
             matches!(
@@ -92,8 +99,9 @@ pub fn load(dir: &Path) -> Result<Loaded, LoadFailure> {
             findings,
         });
     };
-    let [las, orgs, areas, workforce, demographics, plans, continuity, expected] = tables;
+    let [las, orgs, areas, workforce, demographics, plans, continuity, expected, icb] = tables;
     let listed = expected.is_some();
+    let icb_listed = icb.is_some();
     let empty = || Table {
         file: "",
         rows: Vec::new(),
@@ -123,10 +131,13 @@ pub fn load(dir: &Path) -> Result<Loaded, LoadFailure> {
         ),
         expected: listed
             .then(|| parse_rows(expected.unwrap_or_else(empty), &mut findings, expected_row)),
+        icb_lookup: icb_listed
+            .then(|| parse_rows(icb.unwrap_or_else(empty), &mut findings, icb_row)),
     };
     let mut census = census;
     drop_duplicates(&mut census, &mut findings);
     check_expected(&mut census, &mut findings);
+    check_icb_lookup(&mut census, &mut findings);
     let started = std::time::Instant::now();
     let read = read_workbooks(dir, &mut census, &mut findings);
     Ok(Loaded {
@@ -220,6 +231,9 @@ struct MetaFile {
     publisher: Option<String>,
     #[serde(default)]
     contact: Option<String>,
+    /// Where `icb_lookup.csv` comes from, for the ICB reports' About section.
+    #[serde(default)]
+    icb_lookup_source: Option<String>,
 }
 
 fn read_meta(dir: &Path, findings: &mut Vec<Finding>) -> Option<CensusMeta> {
@@ -282,6 +296,7 @@ fn read_meta(dir: &Path, findings: &mut Vec<Finding>) -> Option<CensusMeta> {
             .publisher
             .unwrap_or_else(|| DEFAULT_PUBLISHER.to_string()),
         contact: parsed.contact.unwrap_or_default(),
+        icb_source: parsed.icb_lookup_source.unwrap_or_default(),
     })
 }
 
@@ -374,6 +389,14 @@ const EXPECTED_TABLE: TableSpec = TableSpec {
         "la_codes",
     ],
     optional: &["contact"],
+    optional_file: true,
+};
+
+/// The ICB footprints (SPEC §17); optional.
+const ICB_TABLE: TableSpec = TableSpec {
+    file: ICB_LOOKUP,
+    required: &["la_code", "icb_code", "icb_name", "share"],
+    optional: &[],
     optional_file: true,
 };
 
@@ -779,7 +802,7 @@ fn parse_rows<T>(
     let file = table.file;
     let mut out = Vec::with_capacity(table.rows.len());
     for row in table.rows {
-        let org_id = if file == LOCAL_AUTHORITIES || file == EXPANSION_PLANS {
+        let org_id = if file == LOCAL_AUTHORITIES || file == EXPANSION_PLANS || file == ICB_LOOKUP {
             String::new()
         } else {
             row.cells
@@ -1005,6 +1028,157 @@ fn expected_row(c: &mut Cells) -> Option<ExpectedParticipant> {
         contact,
         line: c.line,
     })
+}
+
+/// One row of the ICB lookup. A share outside 0–1 or an ICB code that is not a GSS code
+/// beginning E54 leaves the row out.
+fn icb_row(c: &mut Cells) -> Option<IcbShare> {
+    let la_code = c.text(0, "la_code");
+    let icb_code = c.text(1, "icb_code");
+    let icb_name = c.text(2, "icb_name");
+    let raw = c.raw(3).to_string();
+    let share = match raw.parse::<f64>() {
+        Ok(v) if v.is_finite() && (0.0..=1.0).contains(&v) => Some(v),
+        Ok(_) => {
+            c.report(
+                Rule::Number,
+                "share",
+                format!("share is {raw}; a share of an LA's adults must be between 0 and 1"),
+            );
+            None
+        }
+        Err(_) => {
+            c.report(
+                Rule::Number,
+                "share",
+                format!("share '{raw}' is not a number between 0 and 1"),
+            );
+            None
+        }
+    };
+    let mut usable = share.is_some() && !icb_code.is_empty();
+    let icb_gss = is_gss_code(&icb_code) && icb_code.starts_with("E54");
+    if !icb_code.is_empty() && !icb_gss {
+        c.report(
+            Rule::UnknownCode,
+            "icb_code",
+            format!("icb_code '{icb_code}' is not an ICB's GSS code (E54 and six digits)"),
+        );
+        usable = false;
+    }
+    // A row that cannot be used is kept, marked by a share that is not a number: it still
+    // says its LA is in the lookup, so the LA is not also reported missing (one finding per
+    // fault). check_icb_lookup leaves it out of every figure.
+    c.ok = true;
+    (!la_code.is_empty()).then(|| IcbShare {
+        la_code,
+        icb_code,
+        icb_name,
+        share: if usable {
+            share.unwrap_or(f64::NAN)
+        } else {
+            f64::NAN
+        },
+        line: c.line,
+    })
+}
+
+/// The ICB lookup's problems are warnings on the lookup, one each, and never block a return:
+/// a row naming an unknown LA or repeating an LA and ICB is left out; an LA whose shares do
+/// not add up to 1 (± 0.001) has them scaled to add up to 1; an LA the lookup leaves out is
+/// in no ICB.
+fn check_icb_lookup(census: &mut Census, findings: &mut Vec<Finding>) {
+    for f in findings.iter_mut().filter(|f| f.file == ICB_LOOKUP) {
+        f.severity = Severity::Warning;
+        f.org_id = None;
+    }
+    let las: std::collections::BTreeMap<String, usize> = census
+        .local_authorities
+        .iter()
+        .map(|la| (la.la_code.clone(), la.line))
+        .collect();
+    let Some(lookup) = census.icb_lookup.as_mut() else {
+        return;
+    };
+    let mentioned: BTreeSet<String> = lookup.iter().map(|r| r.la_code.clone()).collect();
+    lookup.retain(|row| !row.share.is_nan());
+    let mut seen: std::collections::BTreeMap<(String, String), usize> = Default::default();
+    lookup.retain(|row| {
+        if !las.contains_key(&row.la_code) {
+            findings.push(
+                Finding::warning(
+                    Rule::Reference,
+                    ICB_LOOKUP,
+                    format!(
+                        "la_code '{}' is not in {LOCAL_AUTHORITIES}; the row is left out",
+                        row.la_code
+                    ),
+                )
+                .at(row.line)
+                .field("la_code"),
+            );
+            return false;
+        }
+        let key = (row.la_code.clone(), row.icb_code.clone());
+        if let Some(first) = seen.get(&key) {
+            findings.push(
+                Finding::warning(
+                    Rule::DuplicateKey,
+                    ICB_LOOKUP,
+                    format!(
+                        "{} in {} is repeated; line {first} already gives its share. This row is left out",
+                        row.la_code, row.icb_code
+                    ),
+                )
+                .at(row.line)
+                .field("icb_code"),
+            );
+            return false;
+        }
+        seen.insert(key, row.line);
+        true
+    });
+    let mut by_la: std::collections::BTreeMap<String, (f64, usize)> = Default::default();
+    for row in lookup.iter() {
+        let e = by_la.entry(row.la_code.clone()).or_insert((0.0, row.line));
+        e.0 += row.share;
+    }
+    for (la, (sum, line)) in &by_la {
+        if (sum - 1.0).abs() > 0.001 {
+            findings.push(
+                Finding::warning(
+                    Rule::SharesSum,
+                    ICB_LOOKUP,
+                    format!(
+                        "{la}'s shares add up to {sum:.4}, not 1 (± 0.001); they are scaled to add up to 1"
+                    ),
+                )
+                .at(*line)
+                .field("share"),
+            );
+        }
+    }
+    for row in lookup.iter_mut() {
+        let sum = by_la[&row.la_code].0;
+        if sum > 0.0 {
+            row.share /= sum;
+        }
+    }
+    lookup.retain(|row| row.share > 0.0 || by_la[&row.la_code].0 == 0.0);
+    for (la, line) in &las {
+        if !mentioned.contains(la) {
+            findings.push(
+                Finding::warning(
+                    Rule::Reference,
+                    ICB_LOOKUP,
+                    format!(
+                        "{la} ({LOCAL_AUTHORITIES} line {line}) has no row, so it is in no ICB footprint"
+                    ),
+                )
+                .field("la_code"),
+            );
+        }
+    }
 }
 
 /// The invited list is the census team's own: its problems are warnings on the list (never

@@ -411,10 +411,16 @@ pub const EVERY_UNIT: &[EntityKind] = &[
     EntityKind::Lero,
     EntityKind::Commissioner,
     EntityKind::La,
+    EntityKind::Icb,
     EntityKind::Region,
     EntityKind::England,
 ];
-pub const AREAS: &[EntityKind] = &[EntityKind::La, EntityKind::Region, EntityKind::England];
+pub const AREAS: &[EntityKind] = &[
+    EntityKind::La,
+    EntityKind::Icb,
+    EntityKind::Region,
+    EntityKind::England,
+];
 pub const REGIONS_AND_ENGLAND: &[EntityKind] = &[EntityKind::Region, EntityKind::England];
 
 /// A measure's name in code. Adding one means adding its declaration to [`MEASURES`]; the

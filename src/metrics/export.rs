@@ -50,7 +50,7 @@ pub fn area_rows(metrics: &Metrics) -> Vec<MetricRow> {
     rows_of(metrics, |kind| {
         matches!(
             kind,
-            EntityKind::La | EntityKind::Region | EntityKind::England
+            EntityKind::La | EntityKind::Icb | EntityKind::Region | EntityKind::England
         )
     })
 }

@@ -39,6 +39,8 @@ pub enum EntityKind {
     Lero,
     Commissioner,
     La,
+    /// An integrated care board's footprint, from the census year's ICB lookup (SPEC §17).
+    Icb,
     Region,
     England,
 }
@@ -50,6 +52,7 @@ impl EntityKind {
             EntityKind::Lero => "lero",
             EntityKind::Commissioner => "commissioner",
             EntityKind::La => "la",
+            EntityKind::Icb => "icb",
             EntityKind::Region => "region",
             EntityKind::England => "england",
         }
@@ -62,6 +65,7 @@ impl EntityKind {
             EntityKind::Lero => "lived experience recovery organisations",
             EntityKind::Commissioner => "commissioning teams",
             EntityKind::La => "local authorities",
+            EntityKind::Icb => "integrated care boards",
             EntityKind::Region => "regions",
             EntityKind::England => "England",
         }
@@ -74,6 +78,7 @@ impl EntityKind {
             EntityKind::Lero => "lived experience recovery organisation",
             EntityKind::Commissioner => "commissioning team",
             EntityKind::La => "local authority",
+            EntityKind::Icb => "integrated care board",
             EntityKind::Region => "region",
             EntityKind::England => "England",
         }
@@ -370,6 +375,8 @@ pub struct YearMetrics {
     /// Returns (organisations with rows in the census files, blocked ones included) by
     /// region and type: the "data submissions" the reports count.
     pub returns: BTreeMap<(Region, OrgType), usize>,
+    /// The ICB lookup's usable rows (SPEC §17); empty without one.
+    pub icb_lookup: Vec<crate::input::census::IcbShare>,
 }
 
 impl YearMetrics {
@@ -555,6 +562,9 @@ pub fn compute_year(
     for unit in area_units(census, &agg, &units, assumptions) {
         units.insert((unit.kind, unit.id.clone()), unit);
     }
+    for unit in icb_units(census, &units, assumptions) {
+        units.insert((unit.kind, unit.id.clone()), unit);
+    }
     let peers = peer_distributions(&units);
     let overall = overall_counts(&units);
     let blocked = census
@@ -575,6 +585,7 @@ pub fn compute_year(
         overall,
         blocked,
         returns,
+        icb_lookup: census.icb_lookup.clone().unwrap_or_default(),
     })
 }
 
@@ -881,12 +892,126 @@ fn overall_counts(
     out
 }
 
+/// Each ICB footprint of the census year's lookup (SPEC §17): every additive figure of its LAs
+/// (the workforce attributed to them by role and sector, volunteers, population, people in
+/// treatment, commissioning WTE, planned posts) weighted by the LA's share of adults in the
+/// ICB; its ratios are ratios of those sums, and its MDT calculator runs on them.
+fn icb_units(
+    census: &Census,
+    units: &BTreeMap<(EntityKind, String), Unit>,
+    assumptions: &Assumptions,
+) -> Vec<Unit> {
+    let Some(lookup) = census.icb_lookup.as_ref() else {
+        return Vec::new();
+    };
+    let plan_year = PlanYear::for_census(census.meta.year);
+    // By ICB code: its name and its LAs with their shares.
+    type Footprint<'a> = (&'a str, Vec<(&'a Unit, f64)>);
+    let mut icbs: BTreeMap<&str, Footprint> = BTreeMap::new();
+    for row in lookup {
+        let Some(la) = units.get(&(EntityKind::La, row.la_code.clone())) else {
+            continue;
+        };
+        icbs.entry(row.icb_code.as_str())
+            .or_insert((row.icb_name.as_str(), Vec::new()))
+            .1
+            .push((la, row.share));
+    }
+    icbs.into_iter()
+        .map(|(code, (name, members))| icb_unit(code, name, &members, plan_year, assumptions))
+        .collect()
+}
+
+fn icb_unit(
+    code: &str,
+    name: &str,
+    members: &[(&Unit, f64)],
+    plan_year: PlanYear,
+    assumptions: &Assumptions,
+) -> Unit {
+    let mut by_role: BTreeMap<Role, Totals> = BTreeMap::new();
+    let mut by_sector: BTreeMap<(OrgType, Sector), f64> = BTreeMap::new();
+    let mut volunteers = 0.0;
+    let (mut population, mut adults, mut young, mut commissioning) = (0.0, 0.0, 0.0, 0.0);
+    let mut plans: BTreeMap<crate::domain::PlanCategory, CategoryPlan> = BTreeMap::new();
+    let mut planned_growth: BTreeMap<StrategyGroup, f64> = BTreeMap::new();
+    // The region most of its adults live in.
+    let mut regions: BTreeMap<Region, f64> = BTreeMap::new();
+    for (la, share) in members {
+        for (role, t) in &la.by_role {
+            by_role.entry(*role).or_default().add(&t.scaled(*share));
+        }
+        for (key, wte) in &la.by_sector {
+            *by_sector.entry(*key).or_insert(0.0) += wte * share;
+        }
+        volunteers += la.volunteers * share;
+        let Some(area) = la.area.as_ref() else {
+            continue;
+        };
+        population += area.population_18plus * share;
+        adults += area.adults_in_treatment * share;
+        young += area.young_people_in_treatment * share;
+        commissioning += area.commissioning_wte * share;
+        if let Some(r) = la.region {
+            *regions.entry(r).or_insert(0.0) += area.population_18plus * share;
+        }
+        for plan in &area.plan {
+            let sum = plans.entry(plan.category).or_insert_with(|| {
+                CategoryPlan::new(plan.category, BTreeMap::new(), 0.0, plan_year)
+            });
+            for (year, fte) in &plan.planned {
+                *sum.planned.entry(*year).or_insert(0.0) += fte * share;
+            }
+            sum.actual_wte += plan.actual_wte * share;
+        }
+        for (group, growth) in &area.planned_growth {
+            *planned_growth.entry(*group).or_insert(0.0) += growth * share;
+        }
+    }
+    let region = regions
+        .into_iter()
+        .max_by(|a, b| a.1.total_cmp(&b.1))
+        .map(|(r, _)| r);
+    let mut unit = Unit {
+        kind: EntityKind::Icb,
+        id: code.to_string(),
+        name: name.to_string(),
+        region,
+        sector: None,
+        totals: Totals::sum(by_role.values()),
+        by_role,
+        volunteers,
+        by_sector,
+        diversity: DiversityCounts::new(),
+        area: None,
+    };
+    let mut area = area_figures(
+        &unit,
+        population,
+        adults,
+        young,
+        commissioning,
+        Vec::new(),
+        Vec::new(),
+        members.iter().map(|(la, _)| la.id.clone()).collect(),
+        assumptions,
+    );
+    area.plan = plans
+        .into_values()
+        .map(|p| CategoryPlan::new(p.category, p.planned, p.actual_wte, plan_year))
+        .collect();
+    area.planned_growth = planned_growth;
+    unit.area = Some(area);
+    unit
+}
+
 /// The units compared with their peers.
-pub const PEER_GROUPS: [EntityKind; 4] = [
+pub const PEER_GROUPS: [EntityKind; 5] = [
     EntityKind::Provider,
     EntityKind::Lero,
     EntityKind::Commissioner,
     EntityKind::La,
+    EntityKind::Icb,
 ];
 
 /// Each peer group's distribution of every measure with peers.
@@ -989,7 +1114,7 @@ fn area_figures(
     members: Vec<String>,
     assumptions: &Assumptions,
 ) -> AreaFigures {
-    let attributed_wte = if unit.kind == EntityKind::La {
+    let attributed_wte = if matches!(unit.kind, EntityKind::La | EntityKind::Icb) {
         unit.totals.wte
     } else {
         unit.totals.wte - commissioning_wte

@@ -33,6 +33,21 @@ impl Totals {
         self.regulated_wte += other.regulated_wte;
     }
 
+    /// Every quantity multiplied by `weight` (an LA's share of an ICB's adults).
+    pub fn scaled(&self, weight: f64) -> Totals {
+        Totals {
+            headcount: self.headcount * weight,
+            wte: self.wte * weight,
+            wte_vacant: self.wte_vacant * weight,
+            wte_agency: self.wte_agency * weight,
+            leavers: self.leavers * weight,
+            starters: self.starters * weight,
+            cases: self.cases * weight,
+            caseload_wte: self.caseload_wte * weight,
+            regulated_wte: self.regulated_wte * weight,
+        }
+    }
+
     /// One `workforce.csv` row's quantities.
     pub fn of_row(row: &crate::input::census::WorkforceRow) -> Totals {
         use super::catalogue::Field;

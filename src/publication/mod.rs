@@ -171,7 +171,7 @@ pub enum PublicationError {
     Io(#[from] std::io::Error),
 }
 
-const NOTES: [&str; 8] = [
+const NOTES: [&str; 9] = [
     "Figures are for the census snapshot date and cover every organisation whose return passed validation; organisations whose returns had errors still to be resolved are left out of every figure.",
     "WTE is whole-time equivalent: 1.0 is one full-time post. Local authority WTE is attributed: each provider's and lived experience recovery organisation's WTE multiplied by the share of its workforce it reports serving the authority. Commissioning teams are counted separately.",
     "Rates are shown as percentages of the stored share: vacancy rate is vacant WTE divided by in-post plus vacant WTE; leaver rate is people who left in the 12 months before the snapshot divided by headcount; agency share is agency WTE divided by in-post WTE.",
@@ -180,6 +180,7 @@ const NOTES: [&str; 8] = [
     "Response rate is the organisations that returned divided by those invited (the census's list of invited organisations). An LA's coverage is the share of the providers and LEROs invited to serve it that returned. Every figure is a sum of the returns received, except in the table of estimates (note 8).",
     "Trends join organisations by their identifier across census years, and local authorities through the 2023 boundary changes (Cumberland and Westmorland and Furness from Cumbria; new codes for North Yorkshire and Somerset).",
     "Estimates add to the WTE and headcount returned a figure imputed for each invited organisation without a usable return (not returned, or blocked by validation): its return from the nearest other census year, scaled by the like-for-like change of organisations of its type in its region; otherwise the median return of its type and sector in its region (at least five returns) or England. A carried organisation is apportioned to LAs by its earlier shares of service, others equally over their invited LAs. Rates, shares and diversity are never imputed. Like-for-like change is over the organisations with a usable return in both years; the difference from the change in all returns is the effect of who returned.",
+    "Integrated care board footprints come from the census year's lookup of local authorities to ICBs (icb_lookup.csv). A local authority's additive figures (attributed workforce, population, people in treatment, commissioning WTE) count in a footprint in proportion to the share of its adults living in it; rates and ratios are of those sums. Diversity is not apportioned to footprints.",
 ];
 
 /// Looks figures up in the metrics export, noting any name the export does not have.

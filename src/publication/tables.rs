@@ -240,6 +240,7 @@ pub(super) fn declare(w: &Scope) -> Vec<TableSpec> {
     ]);
     tables.extend(profile(w));
     tables.push(trends(w));
+    tables.extend(icbs(w));
     tables.extend(estimates(w));
     tables.extend(strategy(w));
     tables.push(peer_spread(w));
@@ -719,6 +720,53 @@ fn strategy(w: &Scope) -> Option<TableSpec> {
                 NumberFormat::Count,
             ),
         ]),
+    )
+}
+
+/// Integrated care board footprints (with an ICB lookup): one row per ICB of the workbook's
+/// area, its figures its LAs' weighted by their shares of adults in it.
+fn icbs(w: &Scope) -> Option<TableSpec> {
+    let metrics = w.metrics;
+    let region = Region::ALL.iter().copied().find(|r| r.code() == w.area.id);
+    let rows: Vec<RowSpec> = metrics
+        .current
+        .units_of(EntityKind::Icb)
+        .filter(|u| region.is_none_or(|r| u.region == Some(r)))
+        .map(|u| {
+            let icb = Area {
+                kind: EntityKind::Icb,
+                id: u.id.clone(),
+                name: u.name.clone(),
+            };
+            RowSpec::new(vec![
+                text(u.id.clone()),
+                text(u.name.clone()),
+                text(u.region.map_or("", |r| r.label())),
+            ])
+            .of(&icb)
+        })
+        .collect();
+    if rows.is_empty() {
+        return None;
+    }
+    const ICB_MEASURES: [MeasureColumn; 8] = [
+        super::column(MeasureId::Population18Plus, None),
+        super::column(MeasureId::AdultsInTreatment, None),
+        super::column(MeasureId::AttributedWte, Some(2)),
+        super::column(MeasureId::WtePer100kAdults, None),
+        super::column(MeasureId::InTreatmentPerDawWte, None),
+        super::column(MeasureId::VacancyRate, None),
+        super::column(MeasureId::LeaverRate, None),
+        super::column(MeasureId::MdtCoverage, None),
+    ];
+    Some(
+        TableSpec::new(
+            format!("Integrated care board footprints, {} [note 9]", w.where_()),
+            "One row per integrated care board footprint (by the region most of its adults live in). Each local authority counts in a footprint in proportion to the share of its adults living in it.",
+            &["ICB code", "Integrated care board", "Region"],
+        )
+        .rows(rows)
+        .columns(ICB_MEASURES.iter().map(measure_col)),
     )
 }
 

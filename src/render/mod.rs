@@ -33,15 +33,18 @@ pub enum ReportKind {
     Provider,
     Lero,
     La,
+    /// An integrated care board's footprint, with an ICB lookup (SPEC §17).
+    Icb,
     Region,
     National,
 }
 
 impl ReportKind {
-    pub const ALL: [ReportKind; 5] = [
+    pub const ALL: [ReportKind; 6] = [
         ReportKind::Provider,
         ReportKind::Lero,
         ReportKind::La,
+        ReportKind::Icb,
         ReportKind::Region,
         ReportKind::National,
     ];
@@ -51,6 +54,7 @@ impl ReportKind {
             ReportKind::Provider => "provider",
             ReportKind::Lero => "lero",
             ReportKind::La => "la",
+            ReportKind::Icb => "icb",
             ReportKind::Region => "region",
             ReportKind::National => "national",
         }
@@ -62,6 +66,7 @@ impl ReportKind {
             ReportKind::Provider => EntityKind::Provider,
             ReportKind::Lero => EntityKind::Lero,
             ReportKind::La => EntityKind::La,
+            ReportKind::Icb => EntityKind::Icb,
             ReportKind::Region => EntityKind::Region,
             ReportKind::National => EntityKind::England,
         }

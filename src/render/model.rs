@@ -33,6 +33,7 @@ mod depth;
 mod estimates;
 mod expansion;
 mod findings;
+mod icb;
 mod la;
 mod participant;
 mod participation;
@@ -120,6 +121,8 @@ pub struct Meta {
     /// Path of the logo in the template set, if it has one.
     pub logo: Option<String>,
     pub program_version: String,
+    /// Where the census year's ICB lookup comes from (ICB reports; may be empty).
+    pub icb_source: String,
 }
 
 /// Numbers the templates print in prose, from the constants that apply them.
@@ -527,6 +530,7 @@ pub fn build(ctx: &ReportContext, plan: &ReportPlan) -> Result<Rendered, RenderE
         assumptions_label: ctx.metrics.assumptions_label.clone(),
         logo: ctx.logo.clone(),
         program_version: env!("CARGO_PKG_VERSION").to_string(),
+        icb_source: census.icb_source.clone(),
     };
     let mut b = Builder {
         ctx,
@@ -577,8 +581,12 @@ pub fn build(ctx: &ReportContext, plan: &ReportPlan) -> Result<Rendered, RenderE
             area(&mut b)?;
             depth::content(&mut b)?;
         }
+        ReportKind::Icb => icb::icb(&mut b)?,
     }
-    diversity_content(&mut b)?;
+    // A footprint's diversity is not apportioned from its LAs.
+    if plan.kind != ReportKind::Icb {
+        diversity_content(&mut b)?;
+    }
     trend_content(&mut b)?;
     queries(&mut b, plan);
     figures_table(&mut b);
@@ -636,8 +644,12 @@ fn figures_table(b: &mut Builder) {
         );
     }
     // Organisations left out elsewhere are context for a participant's or an LA's report;
-    // for a region and England, they are missing from the report's own figures.
-    if !matches!(b.unit.kind, EntityKind::Region | EntityKind::England) {
+    // for an ICB footprint, a region and England, they are missing from the report's own
+    // figures.
+    if !matches!(
+        b.unit.kind,
+        EntityKind::Icb | EntityKind::Region | EntityKind::England
+    ) {
         table.comparator_rows(&["blocked_organisations"]);
     }
     b.table(table);
@@ -655,7 +667,7 @@ fn queries(b: &mut Builder, plan: &ReportPlan) {
             .flat_map(|a| &a.commissioners)
             .map(String::as_str)
             .collect(),
-        ReportKind::Region | ReportKind::National => return,
+        ReportKind::Icb | ReportKind::Region | ReportKind::National => return,
     };
     let findings: Vec<&Finding> = b
         .ctx

@@ -18,6 +18,7 @@ const SHIPPED: &[(&str, &[u8])] = shipped!(
     "/provider.typ",
     "/lero.typ",
     "/la.typ",
+    "/icb.typ",
     "/region.typ",
     "/national.typ",
     "/area.typ",

@@ -14,6 +14,7 @@ mod explain;
 mod faults;
 mod hostile;
 mod html;
+mod icb;
 mod input_limits;
 mod metrics;
 mod national;

@@ -143,7 +143,8 @@ fn one_providers_correction_reissues_what_it_changes_and_records_the_rest_as_dri
     assert_eq!(before, hashes(&out), "a dry run wrote to the output folder");
     assert!(dry.contains("nothing was written"), "{dry}");
     let planned = decisions(&summary);
-    assert_eq!(planned.len(), 554, "one decision per report");
+    // 554 reports, and one per ICB footprint of the sample's (synthetic) lookup.
+    assert_eq!(planned.len(), 554 + 38, "one decision per report");
 
     let summary = dir.path().join("build.csv");
     let stdout = build(dir.path(), "out", &["--summary", summary.to_str().unwrap()]);
@@ -151,8 +152,9 @@ fn one_providers_correction_reissues_what_it_changes_and_records_the_rest_as_dri
     assert_eq!(planned, done, "the dry run said what the build did");
     let reissued = with_action(&done, "reissue");
     let drifted = with_action(&done, "drift");
-    // The provider, the LA whose figures include it, its region and England: own figures.
-    for id in ["P0090", "E09000033", "london", "england"] {
+    // The provider, the LA whose figures include it, the ICB footprint that LA lies in, its
+    // region and England: own figures.
+    for id in ["P0090", "E09000033", "E54900026", "london", "england"] {
         assert_eq!(done[id].1, "own figures", "{id}: {:?}\n{stdout}", done[id]);
     }
     // Anything else reissued moved a comparator materially, and says which and why.

@@ -95,7 +95,7 @@ fn estimates(b: &mut Builder) {
 }
 
 /// The headline figures against England (the national report gives them at a glance).
-fn headlines(b: &mut Builder) {
+pub(super) fn headlines(b: &mut Builder) {
     let unit = b.unit;
     let england = b.year().england();
     let national = unit.kind == EntityKind::England;
@@ -222,7 +222,7 @@ fn local_authorities(b: &mut Builder, area: &crate::metrics::AreaFigures) {
 }
 
 /// Provider and LERO WTE by sector, and by role group.
-fn sectors_and_role_groups(b: &mut Builder) -> Result<(), RenderError> {
+pub(super) fn sectors_and_role_groups(b: &mut Builder) -> Result<(), RenderError> {
     let unit = b.unit;
     let national = unit.kind == EntityKind::England;
     let mut table = Table::new(
