@@ -77,12 +77,11 @@ pub fn status(request: &StatusRequest) -> Result<CollectionStatus, RunError> {
             .chain([metrics.current.england()])
             .map(|unit| {
                 let imputed = estimate.area(unit.kind, &unit.id).amount.wte;
-                let total = estimate.estimated(unit).wte;
                 (
                     unit.name.clone(),
                     unit.totals.wte,
                     imputed,
-                    crate::stats::ratio(imputed, total),
+                    estimate.imputed_share(unit),
                 )
             })
             .collect(),

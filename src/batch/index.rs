@@ -111,12 +111,12 @@ impl Coverage {
                 .chain([year.england()])
                 .map(|unit| {
                     let imputed = estimate.area(unit.kind, &unit.id).amount.wte;
-                    let total = estimate.estimated(unit).wte;
                     ImputedShare {
                         area: unit.name.clone(),
                         returned: fmt_wte(unit.totals.wte),
                         imputed: fmt_wte(imputed),
-                        share: crate::stats::ratio(imputed, total)
+                        share: estimate
+                            .imputed_share(unit)
                             .map_or_else(|| "–".into(), fmt_pct),
                     }
                 })

@@ -177,6 +177,11 @@ impl LikeForLikeArea {
     pub fn wte_change(&self) -> f64 {
         self.current.wte - self.previous.wte
     }
+
+    /// The like-for-like change in WTE as a share of the earlier WTE.
+    pub fn wte_change_rate(&self) -> Option<f64> {
+        crate::stats::ratio(self.wte_change(), self.previous.wte)
+    }
 }
 
 /// Like-for-like change between two census years, for every area.
@@ -335,6 +340,14 @@ impl YearEstimate {
         }
         out.add(&imputed, 1.0);
         out
+    }
+
+    /// The share of a unit's estimated WTE that is imputed.
+    pub fn imputed_share(&self, unit: &Unit) -> Option<f64> {
+        crate::stats::ratio(
+            self.area(unit.kind, &unit.id).amount.wte,
+            self.estimated(unit).wte,
+        )
     }
 }
 

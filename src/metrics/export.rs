@@ -136,10 +136,7 @@ fn estimate_rows(metrics: &Metrics, keep: &impl Fn(EntityKind) -> bool, out: &mu
                 push("estimate.headcount", Some(total.headcount));
                 push("estimate.imputed_wte", Some(imputed.amount.wte));
                 push("estimate.imputed_headcount", Some(imputed.amount.headcount));
-                push(
-                    "estimate.imputed_share",
-                    crate::stats::ratio(imputed.amount.wte, total.wte),
-                );
+                push("estimate.imputed_share", estimate.imputed_share(unit));
                 push(
                     "estimate.imputed_organisations",
                     Some(imputed.organisations() as f64),

@@ -224,6 +224,29 @@ fn by_area(areas: &[Area]) -> Vec<RowSpec> {
         .collect()
 }
 
+/// One row per LA or ICB of `kind` in `region` (every one when None): its code, name and
+/// region.
+fn units_in(metrics: &Metrics, kind: EntityKind, region: Option<Region>) -> Vec<RowSpec> {
+    metrics
+        .current
+        .units_of(kind)
+        .filter(|u| region.is_none_or(|r| u.region == Some(r)))
+        .map(|u| {
+            let area = Area {
+                kind,
+                id: u.id.clone(),
+                name: u.name.clone(),
+            };
+            RowSpec::new(vec![
+                text(u.id.clone()),
+                text(u.name.clone()),
+                text(u.region.map_or("", |r| r.label())),
+            ])
+            .of(&area)
+        })
+        .collect()
+}
+
 /// Every table of the workbook, in order.
 pub(super) fn declare(w: &Scope) -> Vec<TableSpec> {
     let mut tables = vec![headlines(w), local_authorities(w)];
@@ -282,25 +305,7 @@ fn local_authorities(w: &Scope) -> TableSpec {
         "One row per upper-tier local authority. A negative gap is a shortfall against the illustrative MDT assumptions.",
         &["LA code", "Local authority", "Region"],
     )
-    .rows(
-        metrics
-            .current
-            .units_of(EntityKind::La)
-            .filter(|u| region.is_none_or(|r| u.region == Some(r)))
-            .map(|u| {
-                let la = Area {
-                    kind: EntityKind::La,
-                    id: u.id.clone(),
-                    name: u.name.clone(),
-                };
-                RowSpec::new(vec![
-                    text(u.id.clone()),
-                    text(u.name.clone()),
-                    text(u.region.map_or("", |r| r.label())),
-                ])
-                .of(&la)
-            }),
-    )
+    .rows(units_in(metrics, EntityKind::La, region))
     .columns(LA_MEASURES.iter().map(measure_col))
     .columns(crate::metrics::mdt::MDT_GROUPS.iter().map(|g| {
         col(
@@ -728,24 +733,7 @@ fn strategy(w: &Scope) -> Option<TableSpec> {
 fn icbs(w: &Scope) -> Option<TableSpec> {
     let metrics = w.metrics;
     let region = Region::ALL.iter().copied().find(|r| r.code() == w.area.id);
-    let rows: Vec<RowSpec> = metrics
-        .current
-        .units_of(EntityKind::Icb)
-        .filter(|u| region.is_none_or(|r| u.region == Some(r)))
-        .map(|u| {
-            let icb = Area {
-                kind: EntityKind::Icb,
-                id: u.id.clone(),
-                name: u.name.clone(),
-            };
-            RowSpec::new(vec![
-                text(u.id.clone()),
-                text(u.name.clone()),
-                text(u.region.map_or("", |r| r.label())),
-            ])
-            .of(&icb)
-        })
-        .collect();
+    let rows = units_in(metrics, EntityKind::Icb, region);
     if rows.is_empty() {
         return None;
     }

@@ -145,6 +145,10 @@ fn every_kind_of_report_and_the_index_pass_axe_and_reflow() {
     .map(|p| path_str(&out.join(p)))
     .collect();
     let index = path_str(&out.join("index.html"));
+    // The index gives the imputed share of the estimate by region, and filters ICB reports.
+    let page = std::fs::read_to_string(&index).unwrap();
+    assert!(page.contains("<caption>Imputed share of estimated WTE by region</caption>"));
+    assert!(page.contains("<option value=\"icb\">Integrated care board report</option>"));
     let mut axe = reports.clone();
     axe.push(index.clone());
     let national = path_str(&out.join("html/national.html"));

@@ -163,6 +163,17 @@ fn the_2022_national_report_states_the_published_submissions_and_they_reconcile(
         )),
         "{text}"
     );
+    // Were collection to close now: England's share of the estimate imputed, as the export
+    // (and the batch index) has it.
+    let share: f64 = value("estimate.imputed_share").parse().unwrap();
+    let (_, after) = text
+        .split_once("Were collection to close now")
+        .unwrap_or_else(|| panic!("no estimate in {text}"));
+    let england = after.lines().find(|l| l.starts_with("England")).unwrap();
+    assert!(
+        england.ends_with(&census_reports::format::fmt_pct(share)),
+        "{england} against {share}"
+    );
 }
 
 #[test]

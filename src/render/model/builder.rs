@@ -671,6 +671,29 @@ impl<'a> Builder<'a> {
         )
     }
 
+    /// The MDT calculator's required against actual WTE by discipline (an LA or an ICB).
+    pub(super) fn mdt_calculator(
+        &mut self,
+        area: &crate::metrics::AreaFigures,
+    ) -> Result<(), RenderError> {
+        let lines: Vec<TargetLine> = area
+            .mdt
+            .iter()
+            .map(|l| TargetLine {
+                group: l.group,
+                baseline: None,
+                target: l.required_wte,
+                actual: l.actual_wte,
+            })
+            .collect();
+        self.target_against_actual(
+            "mdt_calculator",
+            &lines,
+            "Required",
+            "MDT calculator: required and actual WTE by discipline",
+        )
+    }
+
     pub(super) fn mdt_presence(&mut self) {
         self.model.mdt = self
             .unit

@@ -5,13 +5,16 @@
 use super::*;
 use crate::metrics::estimate::{AreaImputed, Estimates, LikeForLikeArea};
 
-/// The unit's imputed amounts this year, when the census has an invited list.
-fn imputed(b: &Builder) -> Option<(AreaImputed, f64)> {
+/// The unit's imputed amounts this year, its estimated WTE and the share of it imputed, when
+/// the census has an invited list.
+fn imputed(b: &Builder) -> Option<(AreaImputed, f64, Option<f64>)> {
     let unit = b.unit;
     let year = b.ctx.metrics.estimates.year(b.year().year)?;
-    let imputed = year.area(unit.kind, &unit.id);
-    let estimated = year.estimated(unit).wte;
-    Some((imputed, estimated))
+    Some((
+        year.area(unit.kind, &unit.id),
+        year.estimated(unit).wte,
+        year.imputed_share(unit),
+    ))
 }
 
 /// The year before this one present, and the unit's like-for-like change from it.
@@ -25,8 +28,10 @@ fn like_for_like<'a>(b: &Builder<'a>) -> Option<(u16, &'a LikeForLikeArea)> {
     ))
 }
 
-fn pct_change(before: f64, after: f64) -> Option<String> {
-    (before > 0.0).then(|| format!("{}%", fmt_ratio(((after - before) / before * 100.0).abs())))
+/// A change as a share of its earlier value, without its sign (the sentence says up or down),
+/// to a whole per cent as every figure's change since the last census prints.
+fn pct(rate: Option<f64>) -> Option<String> {
+    rate.map(|r| format!("{}%", fmt_count(r.abs() * 100.0)))
 }
 
 fn direction(change: f64) -> &'static str {
@@ -41,7 +46,7 @@ fn direction(change: f64) -> &'static str {
 
 /// The estimate as the sentences print it: None where nothing is imputed in the area.
 pub(super) fn estimate_context(b: &Builder) -> Option<minijinja::Value> {
-    let (imputed, estimated) = imputed(b)?;
+    let (imputed, estimated, share) = imputed(b)?;
     (imputed.organisations() > 0).then(|| {
         context! {
             organisations => imputed.organisations(),
@@ -49,7 +54,7 @@ pub(super) fn estimate_context(b: &Builder) -> Option<minijinja::Value> {
             median => imputed.median,
             imputed_wte => fmt_wte(imputed.amount.wte),
             estimated_wte => fmt_wte(estimated),
-            share => opt(crate::stats::ratio(imputed.amount.wte, estimated), fmt_pct),
+            share => opt(share, fmt_pct),
         }
     })
 }
@@ -66,10 +71,15 @@ pub(super) fn like_for_like_context(b: &Builder) -> Option<minijinja::Value> {
         previous => fmt_wte(like.previous.wte),
         current => fmt_wte(like.current.wte),
         change => fmt_wte(like.wte_change().abs()),
-        change_pct => pct_change(like.previous.wte, like.current.wte),
+        change_pct => pct(like.wte_change_rate()),
         direction => direction(like.wte_change()),
         all_change => fmt_wte(all.abs()),
-        all_change_pct => pct_change(before.totals.wte, unit.totals.wte),
+        all_change_pct => b
+            .model
+            .figures
+            .get(MeasureId::Wte.key())
+            .and_then(|f| f.previous.as_ref())
+            .and_then(|p| p.change_pct.clone()),
         all_direction => direction(all),
     })
 }
@@ -197,10 +207,8 @@ pub(super) fn estimate_table(b: &mut Builder, parts: &[&Unit]) {
                 imputed.organisations().to_string(),
                 fmt_wte(imputed.amount.wte),
                 fmt_wte(estimated),
-                opt(crate::stats::ratio(imputed.amount.wte, estimated), fmt_pct),
-                like.map_or("–".into(), |l| {
-                    opt(crate::stats::ratio(l.wte_change(), l.previous.wte), fmt_pct)
-                }),
+                opt(year.imputed_share(unit), fmt_pct),
+                like.map_or("–".into(), |l| opt(l.wte_change_rate(), fmt_pct)),
             ],
         );
     }

@@ -42,22 +42,7 @@ pub(super) fn icb(b: &mut Builder) -> Result<(), RenderError> {
     member_las(b, area);
     vacancies(b, "This footprint")?;
     b.skill_mix_chart()?;
-    let lines: Vec<TargetLine> = area
-        .mdt
-        .iter()
-        .map(|l| TargetLine {
-            group: l.group,
-            baseline: None,
-            target: l.required_wte,
-            actual: l.actual_wte,
-        })
-        .collect();
-    b.target_against_actual(
-        "mdt_calculator",
-        &lines,
-        "Required",
-        "MDT calculator: required and actual WTE by discipline",
-    )?;
+    b.mdt_calculator(area)?;
     if !area.plan.is_empty() {
         workbook_plan(b, area)?;
         plan_ambitions(b, area);

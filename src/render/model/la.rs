@@ -110,22 +110,7 @@ pub(super) fn local_authority(b: &mut Builder) -> Result<(), RenderError> {
 
     vacancies(b, "This area")?;
     b.skill_mix_chart()?;
-    let lines: Vec<TargetLine> = area
-        .mdt
-        .iter()
-        .map(|l| TargetLine {
-            group: l.group,
-            baseline: None,
-            target: l.required_wte,
-            actual: l.actual_wte,
-        })
-        .collect();
-    b.target_against_actual(
-        "mdt_calculator",
-        &lines,
-        "Required",
-        "MDT calculator: required and actual WTE by discipline",
-    )?;
+    b.mdt_calculator(area)?;
     if !area.expansion.is_empty() {
         let lines: Vec<TargetLine> = area
             .expansion
