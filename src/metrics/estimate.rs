@@ -209,21 +209,18 @@ pub fn like_for_like(panel: &Panel, previous: u16, current: u16) -> LikeForLike 
         let before = &panel.years[&previous][id];
         let now = &panel.years[&current][id];
         let mut counted: BTreeSet<AreaKey> = BTreeSet::new();
-        for (key, weight) in areas_of(before.org_type, before.region, &before.shares) {
-            areas
-                .entry(key.clone())
-                .or_default()
-                .previous
-                .add(&before.amount(), weight);
-            counted.insert(key);
-        }
-        for (key, weight) in areas_of(now.org_type, now.region, &now.shares) {
-            areas
-                .entry(key.clone())
-                .or_default()
-                .current
-                .add(&now.amount(), weight);
-            counted.insert(key);
+        // Each year's return counts where that year's shares of service put it.
+        for (r, is_now) in [(before, false), (now, true)] {
+            for (key, weight) in areas_of(r.org_type, r.region, &r.shares) {
+                let area = areas.entry(key.clone()).or_default();
+                let side = if is_now {
+                    &mut area.current
+                } else {
+                    &mut area.previous
+                };
+                side.add(&r.amount(), weight);
+                counted.insert(key);
+            }
         }
         for key in counted {
             areas.entry(key).or_default().organisations += 1;

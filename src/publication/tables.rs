@@ -210,6 +210,14 @@ pub(super) struct Scope<'a> {
 }
 
 impl Scope<'_> {
+    /// The region a regional workbook is for (None for England's).
+    fn region(&self) -> Option<Region> {
+        Region::ALL
+            .iter()
+            .copied()
+            .find(|r| r.code() == self.area.id)
+    }
+
     /// "England, 2024": where and when, for table titles.
     fn where_(&self) -> String {
         format!("{}, {}", self.area.name, self.metrics.current.year)
@@ -289,7 +297,7 @@ fn headlines(w: &Scope) -> TableSpec {
 fn local_authorities(w: &Scope) -> TableSpec {
     let metrics = w.metrics;
     let where_ = w.where_();
-    let region = Region::ALL.iter().copied().find(|r| r.code() == w.area.id);
+    let region = w.region();
     const LA_MEASURES: [MeasureColumn; 7] = [
         super::column(MeasureId::Population18Plus, None),
         super::column(MeasureId::AdultsInTreatment, None),
@@ -732,7 +740,7 @@ fn strategy(w: &Scope) -> Option<TableSpec> {
 /// area, its figures its LAs' weighted by their shares of adults in it.
 fn icbs(w: &Scope) -> Option<TableSpec> {
     let metrics = w.metrics;
-    let region = Region::ALL.iter().copied().find(|r| r.code() == w.area.id);
+    let region = w.region();
     let rows = units_in(metrics, EntityKind::Icb, region);
     if rows.is_empty() {
         return None;
@@ -765,7 +773,7 @@ fn estimates(w: &Scope) -> Option<TableSpec> {
     let year = metrics.current.year;
     metrics.estimates.year(year)?;
     let where_ = w.where_();
-    let region = Region::ALL.iter().copied().find(|r| r.code() == w.area.id);
+    let region = w.region();
     let las = metrics
         .current
         .units_of(EntityKind::La)

@@ -36,6 +36,27 @@ fn metrics_of(dir: &Path) -> (pipeline::CensusRun, Metrics) {
     (run, metrics)
 }
 
+/// Builds the census in `dir` with `args` into a new output folder, which it returns.
+fn build(dir: &Path, args: &[&str]) -> tempfile::TempDir {
+    let out = tempfile::tempdir().unwrap();
+    let data = dir.join("2024");
+    let mut all = vec![
+        "build",
+        "--data",
+        data.to_str().unwrap(),
+        "--out",
+        out.path().to_str().unwrap(),
+    ];
+    all.extend(args);
+    let built = crate::common::census_reports(&all, out.path());
+    assert!(
+        built.status.success(),
+        "{}",
+        String::from_utf8_lossy(&built.stderr)
+    );
+    out
+}
+
 /// The sample's LA codes, in file order.
 fn la_codes() -> Vec<String> {
     let mut reader = csv::Reader::from_path(sample().join("local_authorities.csv")).unwrap();
@@ -80,25 +101,7 @@ fn an_icb_is_its_las_weighted_by_share_and_england_does_not_move() {
     assert!(found.iter().all(|f| f.severity == Severity::Warning));
     let year = &metrics.current;
     // The ICB reports are built and print the same figures.
-    let out = tempfile::tempdir().unwrap();
-    let data = with.path().join("2024");
-    let built = crate::common::census_reports(
-        &[
-            "build",
-            "--data",
-            data.to_str().unwrap(),
-            "--out",
-            out.path().to_str().unwrap(),
-            "--kind",
-            "icb",
-        ],
-        out.path(),
-    );
-    assert!(
-        built.status.success(),
-        "{}",
-        String::from_utf8_lossy(&built.stderr)
-    );
+    let out = build(with.path(), &["--kind", "icb"]);
     let printed = |code: &str, row: &str| -> String {
         let mut reader =
             csv::Reader::from_path(out.path().join("data").join(format!("{code}.csv"))).unwrap();
@@ -230,24 +233,7 @@ fn each_fault_of_the_lookup_is_one_finding_and_every_report_is_built() {
     assert!(north.area.as_ref().unwrap().members.contains(&las[1]));
     // Nothing is blocked, and every report builds.
     assert!(run.validation.blocked.is_empty());
-    let out = tempfile::tempdir().unwrap();
-    let built = crate::common::census_reports(
-        &[
-            "build",
-            "--data",
-            dir.path().join("2024").to_str().unwrap(),
-            "--out",
-            out.path().to_str().unwrap(),
-            "--format",
-            "pdf",
-        ],
-        out.path(),
-    );
-    assert!(
-        built.status.success(),
-        "{}",
-        String::from_utf8_lossy(&built.stderr)
-    );
+    let out = build(dir.path(), &["--format", "pdf"]);
     let manifest = crate::common::manifest(out.path());
     let reports = manifest["reports"].as_array().unwrap();
     assert!(reports.len() > 500);

@@ -10,12 +10,7 @@ pub(super) fn icb(b: &mut Builder) -> Result<(), RenderError> {
         .area
         .as_ref()
         .ok_or_else(|| RenderError::NoFigures(unit.id.clone()))?;
-    b.key_messages(&[
-        MeasureId::WtePer100kAdults,
-        MeasureId::InTreatmentPerDawWte,
-        MeasureId::VacancyRate,
-        MeasureId::LeaverRate,
-    ])?;
+    b.key_messages(&super::la::PEER_KEY_MESSAGES)?;
     b.position_table(
         "footprint_workforce",
         "The footprint's workforce against other integrated care boards",

@@ -1,6 +1,14 @@
 //! A local authority's report: its workforce, MDT calculator and expansion plans.
 use super::*;
 
+/// The figures an LA's and an ICB's key messages place among their peers.
+pub(super) const PEER_KEY_MESSAGES: [MeasureId; 4] = [
+    MeasureId::WtePer100kAdults,
+    MeasureId::InTreatmentPerDawWte,
+    MeasureId::VacancyRate,
+    MeasureId::LeaverRate,
+];
+
 pub(super) fn local_authority(b: &mut Builder) -> Result<(), RenderError> {
     let unit = b.unit;
     let area = unit
@@ -19,12 +27,7 @@ pub(super) fn local_authority(b: &mut Builder) -> Result<(), RenderError> {
     )?;
     b.model.key_messages.push(text);
     super::estimates::change_table(b);
-    b.key_messages(&[
-        MeasureId::WtePer100kAdults,
-        MeasureId::InTreatmentPerDawWte,
-        MeasureId::VacancyRate,
-        MeasureId::LeaverRate,
-    ])?;
+    b.key_messages(&PEER_KEY_MESSAGES)?;
     b.position_table(
         "area_workforce",
         "The area's workforce against other local authorities",
